@@ -1,0 +1,1 @@
+"""Rounds: a Slack app that keeps medical-school mentorship relationships alive."""

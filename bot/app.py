@@ -1,0 +1,33 @@
+"""build_app(): the Bolt app, its middleware and its listeners — nothing else."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+
+from bot import listeners
+from bot.config import Settings
+from bot.listeners.middleware import provide_request_services
+from bot.listeners.runtime import report_unhandled_error
+from bot.slack_out import make_web_client
+from bot.store.db import SessionFactory
+
+
+def build_app(settings: Settings, session_factory: SessionFactory) -> App:
+    app = App(
+        client=make_web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode frames are authenticated by the app-level token, not by signatures.
+        request_verification_enabled=not settings.socket_mode,
+        # Listeners run after ack() in this pool, so Slack gets its answer within 3 seconds.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
+        logger=logging.getLogger("rounds.bolt"),
+        # Events from our own bot user (our posts in check-in spaces) are never user input.
+        ignoring_self_events_enabled=True,
+    )
+    app.use(provide_request_services(settings=settings, session_factory=session_factory))
+    app.error(report_unhandled_error)
+    listeners.register(app)
+    return app

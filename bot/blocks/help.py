@@ -1,0 +1,150 @@
+"""The usage text of every command — the single place commands are documented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.blocks.common import Block, context, divider, header, section
+
+
+@dataclass(frozen=True)
+class Usage:
+    command: str  # "/mentor"
+    subcommand: str  # "request"; "" for the bare command
+    syntax: str
+    what: str
+    example: str
+    who: str = ""
+
+
+USAGES: tuple[Usage, ...] = (
+    Usage("/mentor", "help", "/mentor help", "this list of commands", "/mentor help"),
+    Usage(
+        "/mentor",
+        "request",
+        "/mentor request @mentor [note]",
+        "ask someone to mentor you; they get your note with Accept / Decline buttons",
+        "/mentor request @Dr. Patel I'd love guidance on surgical residencies",
+        who="students",
+    ),
+    Usage(
+        "/mentor",
+        "pair",
+        "/mentor pair @mentee @mentor",
+        "pair two people at once; both are told",
+        "/mentor pair @Sam Lee @Dr. Patel",
+        who="coordinators",
+    ),
+    Usage(
+        "/mentor",
+        "list",
+        "/mentor list",
+        "your pairs, as mentee and as mentor: state, rhythm, last check-in, next nudge",
+        "/mentor list",
+    ),
+    Usage(
+        "/mentor",
+        "cadence",
+        "/mentor cadence @other weekly|every N weeks|monthly [on <weekday>] [at <HH:MM>]",
+        "change how often the two of you check in (weekly up to every 8 weeks)",
+        "/mentor cadence @Dr. Patel every 3 weeks on Thursday at 16:00",
+    ),
+    Usage(
+        "/mentor",
+        "pause",
+        "/mentor pause @other until YYYY-MM-DD  ·  /mentor pause @other for N weeks",
+        "no nudges until then; the other person is told",
+        "/mentor pause @Dr. Patel for 3 weeks",
+    ),
+    Usage(
+        "/mentor",
+        "resume",
+        "/mentor resume @other",
+        "nudges start again",
+        "/mentor resume @Dr. Patel",
+    ),
+    Usage(
+        "/mentor",
+        "end",
+        "/mentor end @other",
+        "end the pair after you confirm; history is kept",
+        "/mentor end @Dr. Patel",
+    ),
+    Usage(
+        "/mentor",
+        "coordinator",
+        "/mentor coordinator add @user",
+        "make someone a program coordinator",
+        "/mentor coordinator add @Alex Kim",
+        who="coordinators",
+    ),
+    Usage(
+        "/goal",
+        "add",
+        "/goal add <text> [by YYYY-MM-DD] [for @mentor]",
+        "add a goal; name the mentor when you have several",
+        "/goal add Draft my personal statement by 2027-03-01 for @Dr. Patel",
+    ),
+    Usage(
+        "/goal",
+        "list",
+        "/goal list",
+        "your open goals, numbered, and goals done in the last 90 days",
+        "/goal list",
+    ),
+    Usage("/goal", "done", "/goal done <n>", "mark goal n done", "/goal done 2"),
+    Usage("/goal", "drop", "/goal drop <n>", "drop goal n", "/goal drop 3"),
+    Usage(
+        "/checkin",
+        "",
+        "/checkin <update>",
+        "post an update to your check-in space so your mentor can reply in the thread",
+        "/checkin Shadowed in the OR twice; question about research electives",
+    ),
+    Usage(
+        "/checkin",
+        "form",
+        "/checkin",
+        'with no text: open a form (which pair, what\'s on your mind, goals, "we met")',
+        "/checkin",
+    ),
+    Usage(
+        "/checkin",
+        "status",
+        "/checkin status",
+        "last check-in, next nudge and open goals, per pair",
+        "/checkin status",
+    ),
+)
+
+
+def usage_for(command: str, subcommand: str) -> Usage:
+    for usage in USAGES:
+        if usage.command == command and usage.subcommand == subcommand:
+            return usage
+    raise KeyError(f"{command} {subcommand} is not documented")
+
+
+def _usage_line(usage: Usage) -> str:
+    who = f" _({usage.who})_" if usage.who else ""
+    return f"`{usage.syntax}`{who}\n{usage.what}. Example: `{usage.example}`"
+
+
+def help_text() -> str:
+    """The whole usage as plain mrkdwn, for notifications and clients without blocks."""
+    return "\n".join(f"{usage.syntax} — {usage.what}" for usage in USAGES)
+
+
+def help_blocks() -> list[Block]:
+    blocks: list[Block] = [
+        header("Rounds — keep your mentorship going"),
+        context(
+            "Mentees and mentors get gentle check-in nudges in their own time zone, "
+            "on weekdays, in working hours. Pick people from Slack's @ autocomplete."
+        ),
+    ]
+    for command in ("/mentor", "/goal", "/checkin"):
+        blocks.append(divider())
+        lines = [_usage_line(usage) for usage in USAGES if usage.command == command]
+        blocks.append(section(f"*{command}*\n" + "\n\n".join(lines)))
+    return blocks

@@ -1,0 +1,1 @@
+"""The rules of Rounds — pairs, goals, check-ins, cadence, nudges. No Slack imports."""

@@ -1,0 +1,206 @@
+"""Check-ins: who showed up and when. A round is complete when the mentee checked in and the
+mentor answered, or when either member says "we met". Message text is never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.cadence import WorkingHours, zone
+from bot.domain.errors import UserError
+from bot.domain.nudges import plan_gratitude
+from bot.domain.schedule import next_prompt_after_checkin
+from bot.store.models import CheckIn, Delivery, Pair, PairState, Person
+
+RUNNING_STATES = (PairState.ACTIVE, PairState.PAUSED)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    checkin: CheckIn
+    pair: Pair
+    role: str  # "mentee" or "mentor"
+    completed_now: bool
+
+
+def require_running(pair: Pair) -> None:
+    if pair.state not in RUNNING_STATES:
+        raise UserError(
+            "Check-ins start once the mentor has accepted; `/mentor list` shows your pairs.",
+            example="/mentor list",
+        )
+
+
+def _open_round(session: Session, pair: Pair, *, now: datetime) -> CheckIn:
+    checkin = session.execute(
+        select(CheckIn)
+        .where(CheckIn.pair_id == pair.id, CheckIn.completed_at.is_(None))
+        .order_by(CheckIn.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if checkin is None:
+        checkin = CheckIn(pair=pair, opened_at=now)
+        session.add(checkin)
+    return checkin
+
+
+def _complete_if_ready(
+    checkin: CheckIn, pair: Pair, *, session: Session, hours: WorkingHours, now: datetime
+) -> bool:
+    ready = checkin.met_on is not None or (
+        checkin.mentee_checked_in_at is not None and checkin.mentor_responded_at is not None
+    )
+    if not ready or checkin.completed_at is not None:
+        return False
+    checkin.completed_at = now
+    pair.last_complete_checkin_at = now
+    pair.unanswered_prompts = 0
+    pair.going_cold = False
+    # Engaged pairs are not nagged: the cadence clock restarts now.
+    pair.next_prompt_at = next_prompt_after_checkin(pair, anchor=now, hours=hours)
+    session.flush()
+    plan_gratitude(session, pair=pair, checkin=checkin, hours=hours, now=now)
+    return True
+
+
+def record_mentee_update(
+    session: Session,
+    *,
+    pair: Pair,
+    channel_id: str,
+    ts: str,
+    goals_moved: int,
+    met_on: date | None,
+    hours: WorkingHours,
+    now: datetime,
+) -> Recorded:
+    """The mentee posted an update (by /checkin or the form) into the check-in space."""
+    require_running(pair)
+    checkin = _open_round(session, pair, now=now)
+    checkin.mentee_checked_in_at = now
+    checkin.post_channel_id, checkin.post_ts = channel_id, ts
+    checkin.goals_moved += goals_moved
+    if met_on is not None:
+        checkin.met_on = met_on
+    session.flush()
+    done = _complete_if_ready(checkin, pair, session=session, hours=hours, now=now)
+    return Recorded(checkin=checkin, pair=pair, role="mentee", completed_now=done)
+
+
+def check_met_on(met_on: date, *, today: date) -> date:
+    if met_on > today:
+        raise UserError(
+            f'{met_on.isoformat()} is in the future; "we met" is for meetings that happened.'
+        )
+    if today - met_on > timedelta(days=120):
+        raise UserError("That is more than four months ago; pick the date of your latest meeting.")
+    return met_on
+
+
+def record_meeting(
+    session: Session,
+    *,
+    pair: Pair,
+    actor: Person,
+    met_on: date | None,
+    hours: WorkingHours,
+    now: datetime,
+) -> Recorded:
+    """Either member says they met: the round is complete."""
+    require_running(pair)
+    today = now.astimezone(zone(actor.tz)).date()
+    checkin = _open_round(session, pair, now=now)
+    checkin.met_on = check_met_on(met_on or today, today=today)
+    session.flush()
+    done = _complete_if_ready(checkin, pair, session=session, hours=hours, now=now)
+    role = "mentee" if actor.id == pair.mentee_id else "mentor"
+    return Recorded(checkin=checkin, pair=pair, role=role, completed_now=done)
+
+
+def pair_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> Pair | None:
+    """The pair whose check-in post or nudge started this thread, if Rounds started it."""
+    from_checkin = session.execute(
+        select(CheckIn.pair_id).where(
+            CheckIn.post_channel_id == channel_id, CheckIn.post_ts == thread_ts
+        )
+    ).scalar_one_or_none()
+    pair_id = (
+        from_checkin
+        or session.execute(
+            select(Delivery.pair_id).where(
+                Delivery.channel_id == channel_id, Delivery.ts == thread_ts
+            )
+        ).scalar_one_or_none()
+    )
+    return session.get(Pair, pair_id) if pair_id is not None else None
+
+
+def record_thread_reply(
+    session: Session,
+    *,
+    channel_id: str,
+    thread_ts: str,
+    author: str,
+    hours: WorkingHours,
+    now: datetime,
+) -> Recorded | None:
+    """A member replied in the thread of a check-in post or a nudge. None: not ours, or
+    nothing new (a second reply by the same member in the same round)."""
+    pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
+    if pair is None or pair.state not in RUNNING_STATES:
+        return None
+    if author == pair.mentor.slack_user_id:
+        role = "mentor"
+    elif author == pair.mentee.slack_user_id:
+        role = "mentee"
+    else:
+        return None
+    checkin = session.execute(
+        select(CheckIn).where(CheckIn.post_channel_id == channel_id, CheckIn.post_ts == thread_ts)
+    ).scalar_one_or_none()
+    if checkin is None or checkin.completed_at is not None:
+        checkin = _open_round(session, pair, now=now)
+    if role == "mentor":
+        if checkin.mentor_responded_at is not None:
+            return None
+        checkin.mentor_responded_at = now
+    else:
+        if checkin.mentee_checked_in_at is not None:
+            return None
+        checkin.mentee_checked_in_at = now
+    session.flush()
+    done = _complete_if_ready(checkin, pair, session=session, hours=hours, now=now)
+    return Recorded(checkin=checkin, pair=pair, role=role, completed_now=done)
+
+
+def last_complete(session: Session, pair: Pair) -> CheckIn | None:
+    return session.execute(
+        select(CheckIn)
+        .where(CheckIn.pair_id == pair.id, CheckIn.completed_at.is_not(None))
+        .order_by(CheckIn.completed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def recent_checkins(
+    session: Session, pairs: Sequence[Pair], *, limit: int = 5
+) -> Sequence[CheckIn]:
+    if not pairs:
+        return []
+    return (
+        session.execute(
+            select(CheckIn)
+            .where(
+                CheckIn.pair_id.in_([pair.id for pair in pairs]),
+                or_(CheckIn.completed_at.is_not(None), CheckIn.mentee_checked_in_at.is_not(None)),
+            )
+            .order_by(CheckIn.opened_at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )

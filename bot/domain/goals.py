@@ -1,0 +1,114 @@
+"""A mentee's goals: numbered per mentee (stable), each tied to one pair."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UserError
+from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
+
+MAX_GOAL_LENGTH = 300
+RECENTLY_DONE = timedelta(days=90)
+GOAL_EXAMPLE = "/goal add Draft my personal statement by 2027-03-01"
+
+
+@dataclass(frozen=True)
+class GoalList:
+    open: Sequence[Goal]
+    recently_done: Sequence[Goal]
+
+
+def check_goal_text(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise UserError("Say what the goal is.", example=GOAL_EXAMPLE)
+    if len(text) > MAX_GOAL_LENGTH:
+        raise UserError(
+            f"Keep a goal under {MAX_GOAL_LENGTH} characters (this one has {len(text)}); "
+            "split a big goal into steps.",
+            example=GOAL_EXAMPLE,
+        )
+    return text
+
+
+def add_goal(
+    session: Session, *, pair: Pair, text: str, due_on: date | None, today: date, now: datetime
+) -> Goal:
+    if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+        raise UserError(
+            "Goals can be added once your mentor has accepted; `/mentor list` shows where "
+            "your request stands.",
+            example="/mentor list",
+        )
+    if due_on is not None and due_on < today:
+        raise UserError(
+            f"{due_on.isoformat()} has passed; pick a date from today on.", example=GOAL_EXAMPLE
+        )
+    # Numbers are never reused, so "goal 3" means the same goal in every message.
+    highest = session.scalar(select(func.max(Goal.number)).where(Goal.mentee_id == pair.mentee_id))
+    goal = Goal(
+        pair=pair,
+        mentee_id=pair.mentee_id,
+        number=(highest or 0) + 1,
+        text=check_goal_text(text),
+        due_on=due_on,
+        status=GoalStatus.OPEN,
+        created_at=now,
+    )
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def goals_of_pair(session: Session, pair: Pair, *, now: datetime) -> GoalList:
+    goals = (
+        session.execute(select(Goal).where(Goal.pair_id == pair.id).order_by(Goal.number))
+        .scalars()
+        .all()
+    )
+    return GoalList(
+        open=[goal for goal in goals if goal.status is GoalStatus.OPEN],
+        recently_done=[
+            goal
+            for goal in goals
+            if goal.status is GoalStatus.DONE
+            and goal.closed_at is not None
+            and now - goal.closed_at <= RECENTLY_DONE
+        ],
+    )
+
+
+def open_goals_of_pair(session: Session, pair: Pair) -> Sequence[Goal]:
+    return (
+        session.execute(
+            select(Goal)
+            .where(Goal.pair_id == pair.id, Goal.status == GoalStatus.OPEN)
+            .order_by(Goal.number)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def close_goal(
+    session: Session, *, mentee: Person, number: int, status: GoalStatus, now: datetime
+) -> Goal:
+    verb = "done" if status is GoalStatus.DONE else "drop"
+    goal = session.execute(
+        select(Goal).where(Goal.mentee_id == mentee.id, Goal.number == number)
+    ).scalar_one_or_none()
+    if goal is None or goal.pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+        raise UserError(
+            f"You have no goal {number}. `/goal list` shows your goals and their numbers.",
+            example=f"/goal {verb} 1",
+        )
+    if goal.status is not GoalStatus.OPEN:
+        raise UserError(f"Goal {number} is already {goal.status.value}.", example="/goal list")
+    goal.status = status
+    goal.closed_at = now
+    return goal

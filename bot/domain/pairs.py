@@ -1,0 +1,238 @@
+"""Pairs: requests and consent, coordinator pairing, rhythm, pauses and endings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.cadence import Cadence, WorkingHours, zone
+from bot.domain.errors import UserError
+from bot.domain.schedule import first_prompt_from, next_prompt_after_checkin
+from bot.store.models import Pair, PairState, Person
+
+LIVE_STATES = (PairState.PENDING, PairState.ACTIVE, PairState.PAUSED)
+CAPACITY_STATES = (PairState.ACTIVE, PairState.PAUSED)
+MAX_PAUSE = timedelta(weeks=26)
+
+
+def live_pairs_of(session: Session, person: Person) -> Sequence[Pair]:
+    """The person's pending, active and paused pairs, as mentee and as mentor."""
+    return (
+        session.execute(
+            select(Pair)
+            .where(
+                or_(Pair.mentee_id == person.id, Pair.mentor_id == person.id),
+                Pair.state.in_(LIVE_STATES),
+            )
+            .order_by(Pair.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def other_member(pair: Pair, person: Person) -> Person:
+    return pair.mentor if pair.mentee_id == person.id else pair.mentee
+
+
+def is_member(pair: Pair, person: Person) -> bool:
+    return person.id in (pair.mentee_id, pair.mentor_id)
+
+
+def pair_between(session: Session, *, a: Person, b: Person) -> Pair | None:
+    return session.execute(
+        select(Pair).where(
+            or_(
+                (Pair.mentee_id == a.id) & (Pair.mentor_id == b.id),
+                (Pair.mentee_id == b.id) & (Pair.mentor_id == a.id),
+            ),
+            Pair.state.in_(LIVE_STATES),
+        )
+    ).scalar_one_or_none()
+
+
+def require_pair_with(session: Session, *, actor: Person, other: Person, example: str) -> Pair:
+    pair = pair_between(session, a=actor, b=other)
+    if pair is None:
+        raise UserError(
+            f"You and <@{other.slack_user_id}> are not paired in Rounds. "
+            "`/mentor list` shows your pairs.",
+            example=example,
+        )
+    return pair
+
+
+def mentor_capacity(mentor: Person, *, default: int) -> int:
+    return mentor.mentor_capacity or default
+
+
+def _active_mentee_count(session: Session, mentor: Person) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Pair)
+            .where(Pair.mentor_id == mentor.id, Pair.state.in_(CAPACITY_STATES))
+        )
+        or 0
+    )
+
+
+def _check_capacity(session: Session, mentor: Person, *, default_capacity: int) -> None:
+    capacity = mentor_capacity(mentor, default=default_capacity)
+    if _active_mentee_count(session, mentor) >= capacity:
+        raise UserError(
+            f"<@{mentor.slack_user_id}> already mentors {capacity} students, their limit. "
+            "Ask another mentor, or ask your coordinator.",
+            example="/mentor request @another-mentor I'd love guidance on research",
+        )
+
+
+def _check_new_pair(session: Session, *, mentee: Person, mentor: Person) -> None:
+    if mentee.id == mentor.id:
+        raise UserError(
+            "You can't mentor yourself — name someone else.",
+            example="/mentor request @Dr. Patel I'd love guidance on research",
+        )
+    existing = pair_between(session, a=mentee, b=mentor)
+    if existing is not None:
+        state = "waiting for an answer" if existing.state is PairState.PENDING else existing.state
+        raise UserError(
+            f"<@{mentee.slack_user_id}> and <@{mentor.slack_user_id}> are already paired "
+            f"({state}). `/mentor list` shows your pairs.",
+            example="/mentor list",
+        )
+
+
+def request_mentor(
+    session: Session, *, mentee: Person, mentor: Person, default_capacity: int, now: datetime
+) -> Pair:
+    _check_new_pair(session, mentee=mentee, mentor=mentor)
+    _check_capacity(session, mentor, default_capacity=default_capacity)
+    pair = Pair(
+        workspace_id=mentee.workspace_id,
+        mentee=mentee,
+        mentor=mentor,
+        state=PairState.PENDING,
+        requested_at=now,
+    )
+    session.add(pair)
+    session.flush()
+    return pair
+
+
+def _activate(pair: Pair, *, now: datetime, hours: WorkingHours) -> None:
+    pair.state = PairState.ACTIVE
+    pair.activated_at = now
+    pair.next_prompt_at = next_prompt_after_checkin(pair, anchor=now, hours=hours)
+
+
+def answer_request(
+    session: Session,
+    *,
+    pair: Pair,
+    actor: Person,
+    accept: bool,
+    default_capacity: int,
+    hours: WorkingHours,
+    now: datetime,
+) -> None:
+    if actor.id != pair.mentor_id:
+        raise UserError("Only the person who was asked can answer this request.")
+    if pair.state is not PairState.PENDING:
+        raise UserError("This request was already answered.")
+    if not accept:
+        pair.state = PairState.DECLINED
+        pair.ended_at = now
+        return
+    _check_capacity(session, pair.mentor, default_capacity=default_capacity)
+    _activate(pair, now=now, hours=hours)
+
+
+def pair_directly(
+    session: Session,
+    *,
+    mentee: Person,
+    mentor: Person,
+    default_capacity: int,
+    hours: WorkingHours,
+    now: datetime,
+) -> Pair:
+    """A coordinator's pairing: active at once, no consent round."""
+    _check_new_pair(session, mentee=mentee, mentor=mentor)
+    _check_capacity(session, mentor, default_capacity=default_capacity)
+    pair = Pair(
+        workspace_id=mentee.workspace_id,
+        mentee=mentee,
+        mentor=mentor,
+        state=PairState.PENDING,
+        requested_at=now,
+    )
+    session.add(pair)
+    _activate(pair, now=now, hours=hours)
+    session.flush()
+    return pair
+
+
+def _require_running(pair: Pair, *, verb: str) -> None:
+    if pair.state is PairState.PENDING:
+        raise UserError(
+            f"This pair is still waiting for the mentor's answer; you can't {verb} it yet."
+        )
+
+
+def set_cadence(pair: Pair, *, cadence: Cadence, hours: WorkingHours, now: datetime) -> None:
+    _require_running(pair, verb="change the rhythm of")
+    pair.cadence_unit = cadence.unit
+    pair.cadence_interval = cadence.interval
+    pair.cadence_weekday = cadence.weekday
+    pair.cadence_time = cadence.at
+    anchor = pair.last_complete_checkin_at or pair.activated_at or now
+    next_prompt = next_prompt_after_checkin(pair, anchor=anchor, hours=hours)
+    # A new rhythm never reaches into the past: the next prompt is in the future.
+    pair.next_prompt_at = (
+        next_prompt if next_prompt > now else first_prompt_from(pair, now=now, hours=hours)
+    )
+
+
+def pause(pair: Pair, *, until: date, now: datetime) -> None:
+    _require_running(pair, verb="pause")
+    today = now.astimezone(zone(pair.mentee.tz)).date()
+    if until <= today:
+        raise UserError(
+            f"Pick a date after today ({today.isoformat()}) to pause until.",
+            example="/mentor pause @Dr. Patel until 2027-01-15",
+        )
+    if until - today > MAX_PAUSE:
+        raise UserError(
+            "A pause can last up to 26 weeks; end the pair instead if it is over.",
+            example="/mentor pause @Dr. Patel for 4 weeks",
+        )
+    pair.state = PairState.PAUSED
+    pair.paused_until = until
+    pair.paused_reason = None
+
+
+def resume(pair: Pair, *, hours: WorkingHours, now: datetime) -> None:
+    if pair.state is not PairState.PAUSED:
+        raise UserError(
+            "This pair is not paused, so there is nothing to resume.", example="/mentor list"
+        )
+    pair.state = PairState.ACTIVE
+    pair.paused_until = None
+    pair.paused_reason = None
+    pair.unanswered_prompts = 0
+    due = pair.next_prompt_at
+    if due is None or due <= now:
+        pair.next_prompt_at = first_prompt_from(pair, now=now, hours=hours)
+
+
+def end(pair: Pair, *, actor: Person, now: datetime) -> None:
+    if pair.state not in LIVE_STATES:
+        raise UserError("This pair has already ended.", example="/mentor list")
+    pair.state = PairState.ENDED
+    pair.ended_at = now
+    pair.ended_by_id = actor.id
+    pair.next_prompt_at = None

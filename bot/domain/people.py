@@ -1,0 +1,88 @@
+"""Workspaces, people, and who counts as a coordinator."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UserError
+from bot.store.models import Person, Workspace
+from bot.store.upsert import insert_ignoring_duplicates
+
+# Time zones and admin flags change rarely; a day-old copy is fresh enough and keeps
+# Slack calls off the hot path.
+PROFILE_MAX_AGE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Rounds keeps from a Slack user's profile."""
+
+    tz: str | None
+    is_admin: bool
+    is_bot: bool = False
+    deleted: bool = False
+
+
+def workspace_for(session: Session, *, team_id: str) -> Workspace:
+    insert_ignoring_duplicates(session, Workspace, {"team_id": team_id})
+    return session.execute(select(Workspace).where(Workspace.team_id == team_id)).scalar_one()
+
+
+def person_for(session: Session, *, workspace: Workspace, slack_user_id: str) -> Person:
+    """The person with this Slack ID, created on first sight (safe against a parallel insert)."""
+    found = session.execute(
+        select(Person).where(
+            Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
+        )
+    ).scalar_one_or_none()
+    if found is not None:
+        return found
+    insert_ignoring_duplicates(
+        session, Person, {"workspace_id": workspace.id, "slack_user_id": slack_user_id}
+    )
+    return session.execute(
+        select(Person).where(
+            Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
+        )
+    ).scalar_one()
+
+
+def profile_is_stale(person: Person, *, now: datetime) -> bool:
+    return (
+        person.profile_refreshed_at is None or now - person.profile_refreshed_at > PROFILE_MAX_AGE
+    )
+
+
+def apply_profile(person: Person, profile: Profile, *, now: datetime) -> None:
+    person.tz = profile.tz or person.tz
+    person.is_slack_admin = profile.is_admin
+    person.profile_refreshed_at = now
+
+
+def is_coordinator(person: Person, *, configured: Collection[str]) -> bool:
+    return person.is_coordinator or person.is_slack_admin or person.slack_user_id in configured
+
+
+def require_coordinator(person: Person, *, configured: Collection[str], action: str) -> None:
+    if not is_coordinator(person, configured=configured):
+        raise UserError(
+            f"Only program coordinators can {action}. Ask your coordinator, or use "
+            "`/mentor request @mentor` to ask a mentor yourself.",
+            example="/mentor request @Dr. Patel I'd love guidance on research",
+        )
+
+
+def add_coordinator(
+    session: Session, *, actor: Person, target: Person, configured: Collection[str]
+) -> bool:
+    """Make `target` a coordinator; False when they already were one."""
+    require_coordinator(actor, configured=configured, action="add coordinators")
+    if is_coordinator(target, configured=configured):
+        return False
+    target.is_coordinator = True
+    return True

@@ -1,0 +1,15 @@
+"""Slack surfaces, one module per surface; each has register(app)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import actions, commands, events, home, views
+
+
+def register(app: App) -> None:
+    commands.register(app)
+    actions.register(app)
+    views.register(app)
+    events.register(app)
+    home.register(app)

@@ -1,0 +1,262 @@
+"""/mentor — pairs: request, pair, list, cadence, pause, resume, end, coordinators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.blocks import pairs as pair_blocks
+from bot.blocks.help import help_blocks, help_text, usage_for
+from bot.domain import pairs, people
+from bot.domain.cadence import parse_cadence, zone
+from bot.domain.errors import UserError
+from bot.domain.schedule import cadence_of
+from bot.listeners import spaces
+from bot.listeners.commands.dispatch import run_subcommand
+from bot.listeners.home import refresh_homes
+from bot.listeners.notify import tell
+from bot.listeners.parsing import MENTION, leading_mention, parse_pause, split_subcommand
+from bot.listeners.people import actor, mentioned
+from bot.listeners.presenters import pair_line
+from bot.listeners.replies import answer
+from bot.listeners.runtime import SlackRequest
+from bot.store.models import Pair, Person
+
+MAX_NOTE_LENGTH = 1000
+
+
+def _example(subcommand: str) -> str:
+    return usage_for("/mentor", subcommand).example
+
+
+def handle_help(request: SlackRequest) -> None:
+    answer(request, help_text(), help_blocks())
+
+
+def handle_request(request: SlackRequest, text: str) -> None:
+    example = _example("request")
+    mentor_id, note = leading_mention(text, who="the mentor you'd like", example=example)
+    if len(note) > MAX_NOTE_LENGTH:
+        raise UserError(f"Keep the note under {MAX_NOTE_LENGTH} characters.", example=example)
+    mentee = actor(request)
+    mentor = mentioned(request, mentor_id, example=example)
+    pair = pairs.request_mentor(
+        request.session,
+        mentee=mentee,
+        mentor=mentor,
+        default_capacity=request.settings.mentor_capacity,
+        now=request.now,
+    )
+    request.session.commit()
+    answer(
+        request,
+        f":outbox_tray: Your request went to <@{mentor_id}>. You'll hear here when they answer.",
+    )
+    text_, blocks = pair_blocks.request_dm(pair_id=pair.id, mentee=mentee.slack_user_id, note=note)
+    if not tell(request, mentor_id, text_, blocks):
+        # Nobody would ever see the request: withdraw it so the student can try again.
+        request.session.delete(pair)
+        request.session.commit()
+        answer(
+            request,
+            f":warning: I couldn't reach <@{mentor_id}> by DM, so the request was withdrawn. "
+            "Please try again later, or ask your coordinator to pair you.",
+        )
+
+
+def start_pair(request: SlackRequest, pair: Pair, *, intro: str) -> None:
+    """After a pair becomes active: check-in space, welcome, both members told."""
+    spaces.open_with_welcome(request, pair)
+    for member in (pair.mentee, pair.mentor):
+        other = pairs.other_member(pair, member)
+        tell(
+            request,
+            member.slack_user_id,
+            f"{intro} You and <@{other.slack_user_id}> are now paired in Rounds.",
+        )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_pair(request: SlackRequest, text: str) -> None:
+    example = _example("pair")
+    coordinator = actor(request)
+    people.require_coordinator(
+        coordinator, configured=request.settings.coordinators, action="pair people directly"
+    )
+    mentee_id, rest = leading_mention(text, who="the mentee", example=example)
+    mentor_id, rest = leading_mention(rest, who="the mentor (after the mentee)", example=example)
+    if rest:
+        raise UserError(f"I didn't expect {rest!r} after the two names.", example=example)
+    mentee = mentioned(request, mentee_id, example=example)
+    mentor = mentioned(request, mentor_id, example=example)
+    pair = pairs.pair_directly(
+        request.session,
+        mentee=mentee,
+        mentor=mentor,
+        default_capacity=request.settings.mentor_capacity,
+        hours=request.hours,
+        now=request.now,
+    )
+    request.session.commit()
+    answer(
+        request, f":white_check_mark: Paired <@{mentee_id}> (mentee) with <@{mentor_id}> (mentor)."
+    )
+    start_pair(request, pair, intro=f":handshake: <@{coordinator.slack_user_id}> paired you.")
+
+
+def handle_list(request: SlackRequest, text: str) -> None:
+    me = actor(request)
+    lines = [pair_line(pair, me) for pair in pairs.live_pairs_of(request.session, me)]
+    answer(request, *pair_blocks.pair_list(lines))
+
+
+def _pair_with_mentioned(
+    request: SlackRequest, text: str, subcommand: str
+) -> tuple[Pair, Person, str]:
+    example = _example(subcommand)
+    other_id, rest = leading_mention(text, who="the other person in your pair", example=example)
+    me = actor(request)
+    other = people.person_for(request.session, workspace=me.workspace, slack_user_id=other_id)
+    pair = pairs.require_pair_with(request.session, actor=me, other=other, example=example)
+    return pair, me, rest
+
+
+def handle_cadence(request: SlackRequest, text: str) -> None:
+    pair, me, rest = _pair_with_mentioned(request, text, "cadence")
+    cadence = parse_cadence(rest, current=cadence_of(pair), hours=request.hours)
+    pairs.set_cadence(pair, cadence=cadence, hours=request.hours, now=request.now)
+    request.session.commit()
+    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
+    answer(request, f":calendar: Check-ins are now {cadence.describe()}. Next nudge: {next_nudge}.")
+    if pair.checkin_channel_id:
+        tell(
+            request,
+            pair.checkin_channel_id,
+            f"<@{me.slack_user_id}> set your check-in rhythm to {cadence.describe()} "
+            f"(in <@{pair.mentee.slack_user_id}>'s time zone).",
+        )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_pause(request: SlackRequest, text: str) -> None:
+    pair, me, rest = _pair_with_mentioned(request, text, "pause")
+    today = request.now.astimezone(zone(me.tz)).date()
+    until = parse_pause(rest, today=today)
+    pairs.pause(pair, until=until, now=request.now)
+    request.session.commit()
+    other = pairs.other_member(pair, me)
+    answer(
+        request,
+        f":pause_button: No nudges with <@{other.slack_user_id}> until {until:%A %B %-d, %Y}.",
+    )
+    tell(
+        request,
+        other.slack_user_id,
+        f":pause_button: <@{me.slack_user_id}> paused your Rounds check-ins until "
+        f"{until:%A %B %-d, %Y}. `/mentor resume <@{me.slack_user_id}>` starts them sooner.",
+    )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_resume(request: SlackRequest, text: str) -> None:
+    pair, me, _ = _pair_with_mentioned(request, text, "resume")
+    pairs.resume(pair, hours=request.hours, now=request.now)
+    request.session.commit()
+    other = pairs.other_member(pair, me)
+    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
+    answer(
+        request,
+        f":arrow_forward: Check-ins with <@{other.slack_user_id}> are back on. "
+        f"Next nudge: {next_nudge}.",
+    )
+    tell(
+        request,
+        other.slack_user_id,
+        f":arrow_forward: <@{me.slack_user_id}> resumed your Rounds check-ins.",
+    )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_end(request: SlackRequest, text: str) -> None:
+    me = actor(request)
+    mentions = MENTION.findall(text)
+    if len(mentions) == 2:
+        # A coordinator ends someone else's pair: /mentor end @mentee @mentor
+        people.require_coordinator(
+            me, configured=request.settings.coordinators, action="end other people's pairs"
+        )
+        first, second = (
+            people.person_for(request.session, workspace=me.workspace, slack_user_id=uid)
+            for uid in mentions
+        )
+        pair = pairs.pair_between(request.session, a=first, b=second)
+        if pair is None:
+            raise UserError(
+                f"<@{mentions[0]}> and <@{mentions[1]}> are not paired.",
+                example="/mentor end @Sam Lee @Dr. Patel",
+            )
+        label = f"<@{pair.mentee.slack_user_id}> and <@{pair.mentor.slack_user_id}>"
+    else:
+        pair, me, _ = _pair_with_mentioned(request, text, "end")
+        label = f"<@{pairs.other_member(pair, me).slack_user_id}>"
+    text_, blocks = pair_blocks.end_confirmation(pair_id=pair.id, label=label)
+    answer(request, text_, blocks)
+
+
+def handle_coordinator(request: SlackRequest, text: str) -> None:
+    example = _example("coordinator")
+    verb, rest = split_subcommand(text)
+    if verb != "add":
+        raise UserError("The only coordinator command is `add`.", example=example)
+    me = actor(request)
+    people.require_coordinator(
+        me, configured=request.settings.coordinators, action="add coordinators"
+    )
+    user_id, _ = leading_mention(rest, who="the new coordinator", example=example)
+    target = mentioned(request, user_id, example=example)
+    added = people.add_coordinator(
+        request.session, actor=me, target=target, configured=request.settings.coordinators
+    )
+    request.session.commit()
+    if not added:
+        answer(request, f"<@{user_id}> is already a coordinator.")
+        return
+    answer(request, f":white_check_mark: <@{user_id}> is now a program coordinator.")
+    tell(
+        request,
+        user_id,
+        f"<@{me.slack_user_id}> made you a Rounds program coordinator. Your Home tab now shows "
+        "the program summary, and `/mentor pair @mentee @mentor` pairs people directly.",
+    )
+    refresh_homes(request, [target])
+
+
+def handle_unknown(request: SlackRequest, text: str) -> None:
+    if not text:
+        handle_help(request)
+        return
+    raise UserError(
+        f"`/mentor {text.split()[0]}` isn't a command; `/mentor help` lists them all.",
+        example=_example("request"),
+    )
+
+
+SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
+    "help": lambda request, _text: handle_help(request),
+    "request": handle_request,
+    "pair": handle_pair,
+    "list": handle_list,
+    "cadence": handle_cadence,
+    "pause": handle_pause,
+    "resume": handle_resume,
+    "end": handle_end,
+    "coordinator": handle_coordinator,
+}
+
+
+def handle_mentor(request: SlackRequest) -> None:
+    run_subcommand(
+        request,
+        command="/mentor",
+        subcommands=SUBCOMMANDS,
+        default=handle_unknown,
+    )

@@ -1,0 +1,24 @@
+"""Bolt middleware that hands every request what its listeners need through `context`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from bot.config import Settings
+from bot.store.db import SessionFactory
+
+
+def provide_request_services(
+    *, settings: Settings, session_factory: SessionFactory
+) -> Callable[..., Any]:
+    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        context["settings"] = settings
+        # A factory, not a session: listeners run after ack() in another thread, so the
+        # listener opens (and closes) its own session — see listeners.runtime.transactional.
+        context["session_factory"] = session_factory
+        return next()
+
+    return middleware

@@ -1,0 +1,59 @@
+"""Assembly of one Rounds process: settings → database (migrated) → Bolt app."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+from slack_bolt import App
+from sqlalchemy import Engine
+
+from bot.app import build_app
+from bot.config import ConfigError, Settings, load_settings
+from bot.store.db import SessionFactory, make_engine, make_session_factory
+from bot.store.migrate import upgrade_to_head
+
+CONFIG_ERROR_EXIT_STATUS = 2
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: SessionFactory
+
+
+@dataclass
+class Service:
+    settings: Settings
+    database: Database
+    app: App
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def settings_or_exit(*, require_signing_secret: bool = True) -> Settings:
+    """Load settings; on a bad one print its paragraph and exit 2 — no stack trace."""
+    try:
+        return load_settings(require_signing_secret=require_signing_secret)
+    except ConfigError as problem:
+        print(str(problem), file=sys.stderr)
+        raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    engine = make_engine(url)
+    if migrate:
+        upgrade_to_head(engine)
+    return Database(engine=engine, sessions=make_session_factory(engine))
+
+
+def build_service(settings: Settings, *, migrate: bool = True) -> Service:
+    database = open_database(settings.database_url, migrate=migrate)
+    return Service(settings=settings, database=database, app=build_app(settings, database.sessions))

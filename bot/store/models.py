@@ -1,0 +1,270 @@
+"""The database schema, as typed SQLAlchemy 2.0 models.
+
+Rounds stores who, when, state, goal texts and cadence — never message text (SPEC, Privacy).
+Every timestamp column is timezone-aware and holds UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Alembic needs stable constraint names to alter them later, on SQLite as on PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out — even on SQLite, which keeps no zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PairState(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+    DECLINED = "declined"
+
+
+class CadenceUnit(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+class GoalStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class DeliveryKind(enum.StrEnum):
+    PROMPT = "prompt"
+    FOLLOW_UP = "follow_up"
+    GRATITUDE = "gratitude"
+    WRAP_UP = "wrap_up"
+    COORDINATOR_ALERT = "coordinator_alert"
+
+
+class DeliveryStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a member is a small migration everywhere.
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Person(Base):
+    """A Slack user Rounds has met, with what it caches about them."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    is_slack_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+    profile_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    mentor_capacity: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship()
+
+
+class Pair(Base):
+    """One mentee and one mentor, and the rhythm of their check-ins."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (
+        # One live pair per mentee and mentor; ended and declined ones are history.
+        Index(
+            "uq_pairs_live_mentee_mentor",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("state IN ('pending', 'active', 'paused')"),
+            postgresql_where=text("state IN ('pending', 'active', 'paused')"),
+        ),
+        Index("ix_pairs_state_next_prompt_at", "state", "next_prompt_at"),
+        Index("ix_pairs_state_paused_until", "state", "paused_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    state: Mapped[PairState] = mapped_column(_enum(PairState, "pair_state"))
+    cadence_unit: Mapped[CadenceUnit] = mapped_column(
+        _enum(CadenceUnit, "cadence_unit"), default=CadenceUnit.WEEK
+    )
+    cadence_interval: Mapped[int] = mapped_column(Integer, default=2)
+    cadence_weekday: Mapped[int] = mapped_column(Integer, default=1)  # Monday is 0
+    cadence_time: Mapped[time] = mapped_column(Time, default=time(9, 0))
+    checkin_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+    next_prompt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_complete_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unanswered_prompts: Mapped[int] = mapped_column(Integer, default=0)
+    going_cold: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+    workspace: Mapped[Workspace] = relationship()
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+    __table_args__ = (UniqueConstraint("mentee_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # stable, per mentee: "goal 3" stays goal 3
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[GoalStatus] = mapped_column(
+        _enum(GoalStatus, "goal_status"), default=GoalStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pair: Mapped[Pair] = relationship()
+
+
+class CheckIn(Base):
+    """One round of a pair's conversation: who showed up and when, never what was said."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),
+        Index("ix_checkins_post_channel_id_post_ts", "post_channel_id", "post_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    mentee_checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentor_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    met_on: Mapped[date | None] = mapped_column(Date)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    goals_moved: Mapped[int] = mapped_column(Integer, default=0)
+    post_channel_id: Mapped[str | None] = mapped_column(String(32))
+    post_ts: Mapped[str | None] = mapped_column(String(32))
+
+    pair: Mapped[Pair] = relationship()
+
+
+class Delivery(Base):
+    """The nudge outbox: one row per (pair, kind, period), sent at most once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "kind", "period"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+        Index("ix_deliveries_channel_id_ts", "channel_id", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    kind: Mapped[DeliveryKind] = mapped_column(_enum(DeliveryKind, "delivery_kind"))
+    period: Mapped[str] = mapped_column(String(40))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.SCHEDULED
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pair: Mapped[Pair] = relationship()
+
+
+class ProcessedEvent(Base):
+    """Slack event IDs already handled, so Slack's retries change nothing."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

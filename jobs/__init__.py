@@ -1,0 +1,1 @@
+"""Scheduled work: the planner turns schedules into deliveries, the dispatcher sends them."""

@@ -1,0 +1,88 @@
+"""`python -m jobs` runs the worker; `tick --at T` runs one pass; `preview` shows what is coming."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from types import FrameType
+
+from bot.service import configure_logging, open_database, settings_or_exit
+from bot.slack_out import make_web_client
+from jobs.scheduler import start_scheduler
+from jobs.tick import tick
+
+log = logging.getLogger("rounds.jobs")
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO-8601 instant with a zone (2027-01-05T14:00:00Z); naive times are ambiguous."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 time; use e.g. 2027-01-05T14:00:00Z"
+        ) from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no time zone; add Z for UTC or an offset like +01:00"
+        )
+    return instant.astimezone(UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m jobs", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    tick_parser = commands.add_parser("tick", help="run one planner + dispatcher pass and exit")
+    tick_parser.add_argument(
+        "--at", type=parse_instant, default=None, help="the instant to run as (default: now)"
+    )
+    preview_parser = commands.add_parser("preview", help="print the coming nudges; send nothing")
+    preview_parser.add_argument("--weeks", type=int, default=12, help="how far ahead (default 12)")
+    return parser
+
+
+def run_worker() -> None:
+    settings = settings_or_exit(require_signing_secret=False)
+    database = open_database(settings.database_url)
+    scheduler = start_scheduler(settings, database.sessions)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("worker received signal %d; stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stop.wait()
+    scheduler.shutdown(wait=True)
+
+
+def run_tick(at: datetime | None) -> None:
+    settings = settings_or_exit(require_signing_secret=False)
+    database = open_database(settings.database_url)
+    now = at or datetime.now(UTC)
+    report = tick(database.sessions, make_web_client(settings), now=now)
+    print(
+        f"tick at {now.isoformat()}: planned {report.plan.planned}, sent {report.dispatch.sent}, "
+        f"skipped {report.dispatch.skipped}, retrying {report.dispatch.retrying}, "
+        f"failed {report.dispatch.failed}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    configure_logging()
+    args = _parser().parse_args(argv)
+    if args.command == "tick":
+        run_tick(args.at)
+    elif args.command == "preview":
+        print("preview: no pairs are scheduled yet", file=sys.stdout)
+    else:
+        run_worker()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1482 @@
+"""A fake Slack Web API server for tests and benchmarks.
+
+It speaks enough of the Web API for slack_sdk's WebClient (and Bolt on top of it) to run against
+it unchanged: point `base_url` at `FakeSlack.api_url`. It keeps a small world (users,
+conversations, messages, views, reactions), records every request, and can be told to misbehave
+(errors, 429s, 5xx answers, slow answers, rate limits) so tests can exercise the unhappy paths.
+
+Deliberate simplifications, so nobody relies on them by accident:
+* Any user id starting with "U" or "W" exists (created on first sight with default fields);
+  other ids answer `user_not_found`. `add_user` overrides the defaults.
+* chat.postMessage, chat.update, chat.delete and conversations.history/replies/info/members
+  need a conversation the fake knows: one opened with conversations.open, one registered
+  with `add_channel`, or (for chat.postMessage only, as Slack does) a user id, which is
+  answered from that user's DM. chat.postEphemeral and reactions.* accept any well-formed
+  conversation id, because they usually target channels and messages the fake never saw.
+* Only chat.postMessage is subject to `set_rate_limit`.
+
+Standard library only, so the fake cannot drift with the dependencies it is meant to test.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import itertools
+import json
+import math
+import secrets
+import socketserver
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy as email_policy
+from email.parser import BytesParser
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["FakeSlack", "SlackCall"]
+
+_APP_ID = "A0ROUNDS"
+_TEAM_NAME = "Med School"
+_TEAM_DOMAIN = "med-school"
+_BOT_NAME = "rounds"
+_DEFAULT_TZ = "America/New_York"
+_TOKEN_PREFIXES = ("xoxb-", "xapp-")
+_USER_PREFIXES = ("U", "W")
+_CONVERSATION_PREFIXES = ("C", "G", "D")
+# Slack's documented ceilings; enforcing them catches messages that would fail in production.
+_MAX_TEXT_CHARS = 40_000
+_MAX_BLOCKS = 50
+_MAX_MPIM_USERS = 8
+_MAX_HISTORY_LIMIT = 999
+_MAX_REPLIES_LIMIT = 1000
+_JSON_TYPE = "application/json; charset=utf-8"
+_TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One Web API request as the fake received it."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+    # False when an injected fault (fail_next or set_rate_limit) answered instead of the
+    # method, so tests can tell attempts from calls that reached the fake's Slack logic.
+    answered_ok: bool = True
+
+
+class _SlackError(Exception):
+    """Raised inside a method handler to answer HTTP 200 {"ok": false, "error": code}."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _User:
+    id: str
+    name: str
+    real_name: str
+    tz: str = _DEFAULT_TZ
+    is_admin: bool = False
+    is_owner: bool = False
+    deleted: bool = False
+    is_bot: bool = False
+
+
+@dataclass
+class _Conversation:
+    id: str
+    members: list[str]
+    created: int
+    is_mpim: bool = False
+
+    @property
+    def is_im(self) -> bool:
+        return self.id.startswith("D")
+
+
+@dataclass
+class _Message:
+    channel: str
+    ts: str
+    ts_us: int
+    user: str
+    bot_id: str
+    text: str
+    blocks: list[Any] | None
+    attachments: list[Any] | None
+    metadata: dict[str, Any] | None
+    thread_ts: str | None
+    reply_broadcast: bool
+    edited_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    error: str
+    retry_after: int
+
+
+class _Bucket:
+    """A token bucket; a call needs one whole token."""
+
+    def __init__(self, per_second: float, capacity: float, now: float) -> None:
+        self.per_second = per_second
+        self.capacity = capacity
+        self.tokens = capacity
+        self.updated = now
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+
+    def seconds_until_token(self) -> float:
+        return max(0.0, (1.0 - self.tokens) / self.per_second)
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: bytes
+    content_type: str = _JSON_TYPE
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of_json(
+        cls, payload: Any, *, status: int = 200, headers: tuple[tuple[str, str], ...] = ()
+    ) -> _Reply:
+        return cls(status, json.dumps(payload).encode(), _JSON_TYPE, headers)
+
+    @classmethod
+    def of_text(cls, status: int, text: str) -> _Reply:
+        return cls(status, text.encode(), _TEXT_TYPE)
+
+
+# --- request parsing -----------------------------------------------------------------------
+
+
+def _parse_form(data: str | bytes) -> dict[str, Any]:
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    # errors="strict" turns percent-encoded garbage into a ValueError instead of U+FFFD, so a
+    # malformed body is reported rather than silently half-read.
+    parsed = parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    return {key: values[0] if len(values) == 1 else values for key, values in parsed.items()}
+
+
+def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    # slack_sdk only sends multipart when uploading files; the email parser already knows MIME.
+    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
+    message = BytesParser(policy=email_policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise ValueError("multipart body without parts")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            raise ValueError("multipart part without a name")
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            raise ValueError("multipart part without a payload")
+        fields[name] = payload if part.get_filename() is not None else payload.decode("utf-8")
+    return fields
+
+
+def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        parsed = json.loads(body.decode("utf-8"))
+        if not isinstance(parsed, dict):
+            raise ValueError("JSON body is not an object")
+        return parsed
+    if media_type == "multipart/form-data":
+        return _parse_multipart(content_type, body)
+    # Slack reads anything else as a form, and so do we.
+    return _parse_form(body)
+
+
+def _parse_args(query: str, content_type: str, body: bytes) -> tuple[dict[str, Any], bool]:
+    """Query string, then body, merged; the flag says whether any of it was malformed."""
+    args: dict[str, Any] = {}
+    malformed = False
+    try:
+        args.update(_parse_form(query))
+    except ValueError:
+        malformed = True
+    if body:
+        try:
+            args.update(_parse_body(content_type, body))
+        except (ValueError, LookupError):
+            malformed = True
+    return args, malformed
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return None
+
+
+# --- argument helpers ----------------------------------------------------------------------
+
+
+def _opt_str(args: dict[str, Any], name: str) -> str | None:
+    value = args.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise _SlackError("invalid_arguments")
+
+
+def _req_str(args: dict[str, Any], name: str, error: str = "invalid_arguments") -> str:
+    value = _opt_str(args, name)
+    if not value:
+        raise _SlackError(error)
+    return value
+
+
+def _truthy(value: Any) -> bool:
+    # Form bodies carry "true"/"1" (slack_sdk turns True into "1"); JSON bodies carry booleans.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value == 1
+    return isinstance(value, str) and value.strip().lower() in {"1", "true"}
+
+
+def _int_arg(args: dict[str, Any], name: str, default: int) -> int:
+    value = args.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise _SlackError("invalid_arguments")
+
+
+def _json_arg(args: dict[str, Any], name: str, error: str) -> Any:
+    """A value that form bodies carry JSON-encoded and JSON bodies carry as-is."""
+    value = args.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _SlackError(error) from None
+    return value
+
+
+def _ts_to_us(value: str) -> int:
+    # Integer microseconds, because float seconds cannot represent every ts exactly and ts
+    # values are compared for equality.
+    whole, _, fraction = value.strip().partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise ValueError(f"not a Slack ts: {value!r}")
+    return int(whole) * 1_000_000 + int((fraction + "000000")[:6])
+
+
+def _us_to_ts(micros: int) -> str:
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def _ts_arg(args: dict[str, Any], name: str, error: str) -> int | None:
+    value = _opt_str(args, name)
+    if not value:
+        return None
+    try:
+        return _ts_to_us(value)
+    except ValueError:
+        raise _SlackError(error) from None
+
+
+def _encode_cursor(micros: int) -> str:
+    # Slack's cursors are base64 of "next_ts:<ts>"; mimicking it keeps log output familiar.
+    return base64.b64encode(f"next_ts:{micros}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+        prefix, _, micros = decoded.partition(":")
+        if prefix != "next_ts":
+            raise ValueError(cursor)
+        return int(micros)
+    except (ValueError, binascii.Error):
+        raise _SlackError("invalid_cursor") from None
+
+
+def _paginate(
+    items: list[_Message], cursor: str | None, limit: int, *, newest_first: bool
+) -> tuple[list[_Message], str]:
+    start = 0
+    if cursor:
+        target = _decode_cursor(cursor)
+        # The cursor names the first message of the page, so messages posted or deleted
+        # between pages cannot shift it the way an offset would.
+        start = next(
+            (
+                index
+                for index, message in enumerate(items)
+                if (message.ts_us <= target if newest_first else message.ts_us >= target)
+            ),
+            len(items),
+        )
+    page = items[start : start + limit]
+    rest = items[start + limit :]
+    return page, _encode_cursor(rest[0].ts_us) if rest else ""
+
+
+def _conversation_id(user_ids: Iterable[str]) -> str:
+    """Derived from the member set, so the same people get the same id in every test run."""
+    members = sorted(set(user_ids))
+    digest = hashlib.sha1(",".join(members).encode()).hexdigest()[:10].upper()
+    return ("D" if len(members) == 1 else "G") + digest
+
+
+def _is_conversation_id(value: str) -> bool:
+    return len(value) > 1 and value.startswith(_CONVERSATION_PREFIXES + _USER_PREFIXES)
+
+
+def _fault_reply(fault: _Fault) -> _Reply:
+    if fault.status == HTTPStatus.TOO_MANY_REQUESTS:
+        return _Reply.of_json(
+            {"ok": False, "error": "ratelimited"},
+            status=fault.status,
+            headers=(("Retry-After", str(fault.retry_after)),),
+        )
+    if fault.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        # Slack's edge answers 5xx with an HTML page, not JSON; clients must cope with that.
+        try:
+            phrase = HTTPStatus(fault.status).phrase
+        except ValueError:
+            phrase = "Error"
+        page = (
+            f"<html><head><title>{fault.status} {phrase}</title></head>"
+            f"<body><h1>{fault.status} {phrase}</h1></body></html>"
+        )
+        return _Reply(fault.status, page.encode(), "text/html; charset=utf-8")
+    return _Reply.of_json({"ok": False, "error": fault.error}, status=fault.status)
+
+
+# --- HTTP plumbing -------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog of 5 drops bursts of concurrent connects, and the
+    # client's SYN retry then adds a second or more to the call: ruinous for benchmarks.
+    request_queue_size = 128
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds on a
+        # machine with slow DNS; the fake only ever needs the numeric address.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (see FakeSlack.delay) makes our reply fail with a socket error;
+        # that is the expected outcome of the test, not something to print a traceback for.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 lets keep-alive clients (aiohttp, benchmarks) reuse connections; urllib-based
+    # clients send "Connection: close" and are served one request per connection.
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeSlack/1.0"
+    # Headers and body go out in separate writes; with Nagle on, a keep-alive client's
+    # delayed ACK would stall every second answer by ~40 ms.
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        self._respond()
+
+    def do_POST(self) -> None:
+        self._respond()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Tests read traffic through FakeSlack.calls; a line per request on stderr is noise.
+        return
+
+    def _respond(self) -> None:
+        fake = cast(_Server, self.server).fake
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            # Without a trustworthy length we cannot find the next request on this connection.
+            self.close_connection = True
+            self._write(_Reply.of_json({"ok": False, "error": "invalid_arguments"}, status=400))
+            return
+        try:
+            reply = fake._serve(
+                self.command,
+                self.path,
+                self.headers.get("Content-Type", ""),
+                self.headers.get("Authorization", ""),
+                body,
+            )
+        except Exception:
+            # Only a bug in the fake gets here; say so loudly instead of answering plausibly.
+            trace = traceback.format_exc()
+            sys.stderr.write(f"fake_slack internal error:\n{trace}")
+            reply = _Reply.of_text(500, f"fake_slack internal error\n{trace}")
+        self._write(reply)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            size = int(self.rfile.readline(65537).split(b";", 1)[0].strip(), 16)
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers carry nothing the fake needs
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def _write(self, reply: _Reply) -> None:
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(reply.body)
+            self.wfile.flush()
+        except OSError:
+            # The client has gone (typically after its own timeout); nobody is left to tell.
+            self.close_connection = True
+
+
+# --- the fake ------------------------------------------------------------------------------
+
+
+class FakeSlack:
+    """An in-process Slack Web API on 127.0.0.1; see the module docstring for its scope."""
+
+    def __init__(
+        self, *, team_id: str = "T0001", bot_user_id: str = "UBOT", bot_id: str = "BBOT"
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        # One lock guards all state; the Condition on it wakes wait_for/wait_for_response.
+        self._cond = threading.Condition()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        # These survive reset(), so ts values, view ids and response URLs never repeat within
+        # a process and a stale one from an earlier test cannot collide with a fresh one.
+        self._last_ts_us = 0
+        self._view_numbers = itertools.count(1)
+        self._response_numbers = itertools.count(1)
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
+            "users.info": self._users_info,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+        }
+        self._clear()
+
+    def _clear(self) -> None:
+        self._calls: list[SlackCall] = []
+        self._users: dict[str, _User] = {
+            self.bot_user_id: _User(self.bot_user_id, _BOT_NAME, _BOT_NAME.title(), is_bot=True)
+        }
+        self._conversations: dict[str, _Conversation] = {}
+        self._messages: dict[str, list[_Message]] = {}
+        self._reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._views: dict[str, dict[str, Any]] = {}
+        self._external_ids: dict[str, str] = {}
+        self._home_views: dict[str, str] = {}
+        self._response_paths: set[str] = set()
+        self._response_posts: list[tuple[str, dict[str, Any]]] = []
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._delays: dict[str, deque[float]] = {}
+        self._channel_rate: float | None = None
+        self._workspace_bucket: _Bucket | None = None
+        self._channel_buckets: dict[str, _Bucket] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        if self._server is not None:
+            raise RuntimeError("FakeSlack is already running")
+        server = _Server(self)
+        # A short poll interval keeps stop() quick; the cost is a few idle wake-ups a second.
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-slack:{server.server_port}",
+            daemon=True,
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not running; call start() first")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def reset(self) -> None:
+        """Forget everything a test did, including faults, delays and rate limits."""
+        with self._cond:
+            self._clear()
+            self._cond.notify_all()
+
+    # --- world state -----------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        tz: str = _DEFAULT_TZ,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        deleted: bool = False,
+        is_bot: bool = False,
+        name: str | None = None,
+    ) -> None:
+        if not user_id.startswith(_USER_PREFIXES):
+            raise ValueError(f"Slack user ids start with U or W: {user_id!r}")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            # Fail here, in the test's own stack, rather than later inside a request thread.
+            raise ValueError(f"unknown IANA time zone: {tz!r}") from None
+        user = self._default_user(user_id)
+        if name is not None:
+            user.name = user.real_name = name
+        user.tz, user.is_admin, user.is_owner = tz, is_admin, is_owner
+        user.deleted, user.is_bot = deleted, is_bot
+        with self._cond:
+            self._users[user_id] = user
+
+    def add_channel(self, channel_id: str, *, members: Iterable[str] = ()) -> None:
+        if not channel_id.startswith(_CONVERSATION_PREFIXES) or len(channel_id) < 2:
+            raise ValueError(f"conversation ids start with C, G or D: {channel_id!r}")
+        member_list = list(dict.fromkeys([*members, self.bot_user_id]))
+        with self._cond:
+            existing = self._conversations.get(channel_id)
+            if existing is not None:
+                existing.members = list(dict.fromkeys([*existing.members, *member_list]))
+                return
+            self._conversations[channel_id] = _Conversation(
+                channel_id, member_list, created=int(time.time())
+            )
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Posted messages, oldest first; a user id stands for the bot's DM with that user."""
+        with self._cond:
+            if channel is None:
+                found = sorted(
+                    (m for ms in self._messages.values() for m in ms), key=lambda m: m.ts_us
+                )
+            else:
+                if channel.startswith(_USER_PREFIXES):
+                    channel = _conversation_id([channel])
+                found = list(self._messages.get(channel, []))
+            return [self._public_message(m) for m in found]
+
+    # --- recorded traffic ------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._cond:
+            return [call for call in self._calls if call.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[SlackCall], bool] | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 5.0,
+    ) -> list[SlackCall]:
+        """Block until `count` matching calls have arrived; return the first `count` of them."""
+
+        def matching() -> list[SlackCall]:
+            return [
+                call
+                for call in self._calls
+                if call.method == method and (predicate is None or predicate(call))
+            ]
+
+        with self._cond:
+            found = self._wait(matching, count, timeout)
+            if len(found) >= count:
+                return found[:count]
+            received = "\n".join(
+                f"  {call.method} answered_ok={call.answered_ok} {_shorten(call.args)}"
+                for call in self._calls[-50:]
+            )
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {count} matching {method!r} call(s); "
+                f"{len(found)} matched. Calls received so far ({len(self._calls)}):\n"
+                f"{received or '  (none)'}"
+            )
+
+    def new_response_url(self) -> str:
+        """A one-off URL on this server shaped like the response_url of a slash command."""
+        number = next(self._response_numbers)
+        path = f"/commands/{self.team_id}/{number}/{secrets.token_hex(12)}"
+        with self._cond:
+            self._response_paths.add(path)
+        return self.base_url + path
+
+    def response_url_posts(self, url: str | None = None) -> list[dict[str, Any]]:
+        with self._cond:
+            return copy.deepcopy(self._posts_to(url))
+
+    def wait_for_response(
+        self, url: str, *, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        with self._cond:
+            found = self._wait(lambda: self._posts_to(url), count, timeout)
+            if len(found) >= count:
+                return copy.deepcopy(found[:count])
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {count} post(s) to {url}; got "
+                f"{len(found)}: {_shorten(found)} ({len(self._response_posts)} to all URLs)"
+            )
+
+    # --- fault injection -------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` with a failure instead of the real answer.
+
+        429 -> Retry-After (default 1) and {"ok": false, "error": "ratelimited"}; >= 500 -> an
+        HTML page with that status, as Slack's edge sends; otherwise {"ok": false, "error":
+        error} (default "fatal_error") with that status.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if status != HTTPStatus.OK and not 400 <= status <= 599:
+            raise ValueError(f"status must be 200 or an HTTP error status, not {status}")
+        if retry_after is not None and retry_after < 0:
+            raise ValueError("retry_after cannot be negative")
+        fault = _Fault(status, error or "fatal_error", 1 if retry_after is None else retry_after)
+        with self._cond:
+            self._faults.setdefault(method, deque()).extend([fault] * times)
+
+    def delay(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Sleep `seconds` before answering each of the next `times` calls of `method`.
+
+        The call takes effect (and is recorded) on arrival; only the answer is late, which is
+        how a slow Slack looks to a client that times out and retries.
+        """
+        if seconds < 0 or times < 1:
+            raise ValueError("seconds must be >= 0 and times >= 1")
+        with self._cond:
+            self._delays.setdefault(method, deque()).extend([seconds] * times)
+
+    def set_rate_limit(
+        self,
+        *,
+        per_channel_per_second: float | None = None,
+        workspace_per_minute: float | None = None,
+    ) -> None:
+        """Limit chat.postMessage like Slack does; None lifts a limit. Replaces earlier limits.
+
+        Token buckets: a channel may burst max(1, rate) messages, the workspace a minute's worth.
+        """
+        for value in (per_channel_per_second, workspace_per_minute):
+            if value is not None and value <= 0:
+                raise ValueError("rate limits must be positive (or None for no limit)")
+        now = time.monotonic()
+        with self._cond:
+            self._channel_rate = per_channel_per_second
+            self._channel_buckets = {}
+            self._workspace_bucket = (
+                None
+                if workspace_per_minute is None
+                else _Bucket(workspace_per_minute / 60.0, max(1.0, workspace_per_minute), now)
+            )
+
+    # --- internals: waiting, rendering -----------------------------------------------------
+
+    def _wait(self, collect: Callable[[], list[Any]], count: int, timeout: float) -> list[Any]:
+        """Wait (holding the Condition) until collect() has `count` items or time runs out."""
+        deadline = time.monotonic() + timeout
+        found = collect()
+        while len(found) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._cond.wait(remaining)
+            found = collect()
+        return found
+
+    def _posts_to(self, url: str | None) -> list[dict[str, Any]]:
+        path = None if url is None else urlsplit(url).path
+        return [body for p, body in self._response_posts if path is None or p == path]
+
+    def _default_user(self, user_id: str) -> _User:
+        return _User(user_id, user_id.lower(), f"User {user_id}")
+
+    def _user(self, user_id: str) -> _User:
+        user = self._users.get(user_id)
+        if user is not None:
+            return user
+        if not user_id.startswith(_USER_PREFIXES) or len(user_id) < 2:
+            raise _SlackError("user_not_found")
+        return self._default_user(user_id)
+
+    def _render_user(self, user: _User) -> dict[str, Any]:
+        now = datetime.now(ZoneInfo(user.tz))
+        offset = now.utcoffset()
+        profile: dict[str, Any] = {
+            "real_name": user.real_name,
+            "real_name_normalized": user.real_name,
+            "display_name": user.name,
+            "display_name_normalized": user.name,
+            "avatar_hash": "",
+            "title": "",
+            "phone": "",
+            "skype": "",
+            "status_text": "",
+            "status_emoji": "",
+            "fields": {},
+            "team": self.team_id,
+        }
+        if user.id == self.bot_user_id:
+            profile.update(bot_id=self.bot_id, api_app_id=_APP_ID, always_active=True)
+        return {
+            "id": user.id,
+            "team_id": self.team_id,
+            "name": user.name,
+            "deleted": user.deleted,
+            "color": "9f69e7",
+            "real_name": user.real_name,
+            "tz": user.tz,
+            "tz_label": now.tzname() or user.tz,
+            "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+            "profile": profile,
+            "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": user.is_bot,
+            "is_app_user": False,
+            "updated": int(time.time()),
+        }
+
+    def _render_conversation(self, conversation: _Conversation) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "id": conversation.id,
+            "created": conversation.created,
+            "is_archived": False,
+            "is_im": conversation.is_im,
+            "is_mpim": conversation.is_mpim,
+            "is_channel": conversation.id.startswith("C"),
+            "is_group": conversation.id.startswith("G") and not conversation.is_mpim,
+            "is_private": not conversation.id.startswith("C"),
+            "is_member": True,
+            "context_team_id": self.team_id,
+        }
+        if conversation.is_im:
+            others = [m for m in conversation.members if m != self.bot_user_id]
+            rendered["user"] = others[0] if others else self.bot_user_id
+            rendered["is_open"] = True
+        else:
+            rendered["name"] = conversation.id.lower()
+            rendered["num_members"] = len(conversation.members)
+        return rendered
+
+    def _threads(self, channel: str) -> dict[str, list[_Message]]:
+        """Replies by root ts, in one pass, so rendering a page stays linear in its size."""
+        threads: dict[str, list[_Message]] = {}
+        for message in self._messages.get(channel, []):
+            if message.thread_ts is not None and message.thread_ts != message.ts:
+                threads.setdefault(message.thread_ts, []).append(message)
+        return threads
+
+    def _render_message(
+        self,
+        message: _Message,
+        *,
+        include_metadata: bool,
+        threads: dict[str, list[_Message]] | None = None,
+    ) -> dict[str, Any]:
+        rendered: dict[str, Any] = {
+            "type": "message",
+            "user": message.user,
+            "bot_id": message.bot_id,
+            "app_id": _APP_ID,
+            "text": message.text,
+            "ts": message.ts,
+            "team": self.team_id,
+        }
+        if message.blocks is not None:
+            rendered["blocks"] = copy.deepcopy(message.blocks)
+        if message.attachments is not None:
+            rendered["attachments"] = copy.deepcopy(message.attachments)
+        if message.thread_ts is not None:
+            rendered["thread_ts"] = message.thread_ts
+            rendered["parent_user_id"] = self.bot_user_id
+            if message.reply_broadcast:
+                rendered["subtype"] = "thread_broadcast"
+        replies: list[_Message] = []
+        if message.thread_ts is None:
+            threads = self._threads(message.channel) if threads is None else threads
+            replies = threads.get(message.ts, [])
+        if replies:
+            repliers = list(dict.fromkeys(m.user for m in replies))
+            rendered.update(
+                thread_ts=message.ts,
+                reply_count=len(replies),
+                reply_users=repliers,
+                reply_users_count=len(repliers),
+                latest_reply=replies[-1].ts,
+            )
+        reactions = self._reactions.get((message.channel, message.ts))
+        if reactions:
+            rendered["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)}
+                for name, users in reactions.items()
+            ]
+        if message.edited_ts is not None:
+            rendered["edited"] = {"user": message.user, "ts": message.edited_ts}
+        if include_metadata and message.metadata is not None:
+            rendered["metadata"] = copy.deepcopy(message.metadata)
+        return rendered
+
+    def _public_message(self, message: _Message) -> dict[str, Any]:
+        reactions = self._reactions.get((message.channel, message.ts), {})
+        return copy.deepcopy(
+            {
+                "channel": message.channel,
+                "ts": message.ts,
+                "thread_ts": message.thread_ts,
+                "user": message.user,
+                "text": message.text,
+                "blocks": message.blocks,
+                "attachments": message.attachments,
+                "metadata": message.metadata,
+                "reply_broadcast": message.reply_broadcast,
+                "reactions": reactions,
+            }
+        )
+
+    def _next_ts(self) -> tuple[str, int]:
+        # Wall-clock based so that `oldest`/`latest` computed from time.time() by the app
+        # select what they would on Slack; bumped by 1us when calls share a microsecond.
+        micros = max(self._last_ts_us + 1, time.time_ns() // 1_000)
+        self._last_ts_us = micros
+        return _us_to_ts(micros), micros
+
+    # --- internals: dispatch ---------------------------------------------------------------
+
+    def _serve(
+        self, command: str, path: str, content_type: str, authorization: str, body: bytes
+    ) -> _Reply:
+        parts = urlsplit(path)
+        if parts.path.startswith("/api/"):
+            method = parts.path[len("/api/") :].strip("/")
+            return self._serve_api(method, parts.query, content_type, authorization, body)
+        with self._cond:
+            known = parts.path in self._response_paths
+        if not known:
+            return _Reply.of_text(404, "no_service")
+        if command != "POST":
+            return _Reply.of_text(405, "method_not_allowed")
+        return self._serve_response_url(parts.path, body)
+
+    def _serve_api(
+        self, method: str, query: str, content_type: str, authorization: str, body: bytes
+    ) -> _Reply:
+        arrived = time.monotonic()
+        args, malformed = _parse_args(query, content_type, body)
+        token = _bearer(authorization)
+        if token is None and isinstance(args.get("token"), str) and args["token"]:
+            token = args["token"]
+        with self._cond:
+            fault = self._take(self._faults, method)
+            delay = self._take(self._delays, method)
+            if fault is None and method == "chat.postMessage" and not malformed:
+                fault = self._rate_limit(args, arrived)
+            if fault is not None:
+                reply = _fault_reply(fault)
+            else:
+                reply = _Reply.of_json(self._answer(method, args, token, malformed))
+            self._calls.append(SlackCall(method, args, token, arrived, fault is None))
+            self._cond.notify_all()
+        # Outside the lock: a slow answer must not stall every other request and waiter.
+        if delay:
+            time.sleep(delay)
+        return reply
+
+    @staticmethod
+    def _take(queues: dict[str, deque[Any]], method: str) -> Any:
+        queue = queues.get(method)
+        return queue.popleft() if queue else None
+
+    def _rate_limit(self, args: dict[str, Any], now: float) -> _Fault | None:
+        buckets: list[_Bucket] = []
+        if self._channel_rate is not None:
+            channel = args.get("channel")
+            key = str(channel) if channel is not None else ""
+            if key.startswith(_USER_PREFIXES):
+                key = _conversation_id([key])  # posts to a user id land in their DM
+            bucket = self._channel_buckets.get(key)
+            if bucket is None:
+                rate = self._channel_rate
+                bucket = self._channel_buckets[key] = _Bucket(rate, max(1.0, rate), now)
+            buckets.append(bucket)
+        if self._workspace_bucket is not None:
+            buckets.append(self._workspace_bucket)
+        for bucket in buckets:
+            bucket.refill(now)
+        wait = max((bucket.seconds_until_token() for bucket in buckets), default=0.0)
+        if wait > 0:
+            # Refused calls spend nothing, as on Slack; Retry-After is whole seconds, >= 1.
+            return _Fault(HTTPStatus.TOO_MANY_REQUESTS, "ratelimited", max(1, math.ceil(wait)))
+        for bucket in buckets:
+            bucket.tokens -= 1.0
+        return None
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None, malformed: bool
+    ) -> dict[str, Any]:
+        handler = self._methods.get(method)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method", "req_method": method}
+        if not token:
+            return {"ok": False, "error": "not_authed"}
+        if not token.startswith(_TOKEN_PREFIXES):
+            return {"ok": False, "error": "invalid_auth"}
+        if malformed:
+            return {"ok": False, "error": "invalid_arguments"}
+        try:
+            return handler(args)
+        except _SlackError as error:
+            return {"ok": False, "error": error.code}
+
+    def _serve_response_url(self, path: str, body: bytes) -> _Reply:
+        # A response_url takes a JSON object whatever the Content-Type says; anything else is
+        # refused with a non-200 so that callers checking the status notice.
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return _Reply.of_json({"ok": False, "error": "invalid_arguments"}, status=400)
+        with self._cond:
+            self._response_posts.append((path, payload))
+            self._cond.notify_all()
+        return _Reply.of_json({"ok": True})
+
+    # --- internals: lookups shared by methods ----------------------------------------------
+
+    def _conversation(self, args: dict[str, Any], name: str = "channel") -> _Conversation:
+        channel_id = _req_str(args, name, "channel_not_found")
+        conversation = self._conversations.get(channel_id)
+        if conversation is None:
+            raise _SlackError("channel_not_found")
+        return conversation
+
+    def _open(self, user_ids: list[str]) -> tuple[_Conversation, bool]:
+        conversation_id = _conversation_id(user_ids)
+        existing = self._conversations.get(conversation_id)
+        if existing is not None:
+            return existing, True
+        conversation = _Conversation(
+            conversation_id,
+            list(dict.fromkeys([*user_ids, self.bot_user_id])),
+            created=int(time.time()),
+            is_mpim=len(set(user_ids)) > 1,
+        )
+        self._conversations[conversation_id] = conversation
+        return conversation, False
+
+    def _post_target(self, channel_id: str) -> _Conversation:
+        conversation = self._conversations.get(channel_id)
+        if conversation is not None:
+            return conversation
+        if not channel_id.startswith(_USER_PREFIXES):
+            raise _SlackError("channel_not_found")
+        user = self._user(channel_id)
+        if user.deleted:
+            raise _SlackError("user_disabled")
+        return self._open([user.id])[0]
+
+    def _find_message(self, channel: str, ts: str) -> _Message | None:
+        return next((m for m in self._messages.get(channel, []) if m.ts == ts), None)
+
+    def _content(self, args: dict[str, Any]) -> tuple[list[Any] | None, list[Any] | None]:
+        blocks = _json_arg(args, "blocks", "invalid_blocks_format")
+        if blocks is not None:
+            if not isinstance(blocks, list):
+                raise _SlackError("invalid_blocks_format")
+            if len(blocks) > _MAX_BLOCKS or not all(
+                isinstance(block, dict) and isinstance(block.get("type"), str) for block in blocks
+            ):
+                raise _SlackError("invalid_blocks")
+        attachments = _json_arg(args, "attachments", "invalid_attachments")
+        if attachments is not None and not isinstance(attachments, list):
+            raise _SlackError("invalid_attachments")
+        return copy.deepcopy(blocks), copy.deepcopy(attachments)
+
+    def _metadata(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        metadata = _json_arg(args, "metadata", "invalid_metadata_format")
+        if metadata is None:
+            return None
+        if (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise _SlackError("invalid_metadata_format")
+        # Copied so that the stored message never shares objects with the recorded call.
+        return copy.deepcopy(
+            {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+        )
+
+    def _text(self, args: dict[str, Any]) -> str:
+        text = _opt_str(args, "text") or ""
+        if len(text) > _MAX_TEXT_CHARS:
+            raise _SlackError("msg_too_long")
+        return text
+
+    # --- Web API methods -------------------------------------------------------------------
+
+    def _api_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Echo like Slack does; file parts are bytes, which JSON cannot carry, so leave them out.
+        echoed = {k: v for k, v in args.items() if k != "token" and not isinstance(v, bytes)}
+        return {"ok": True, "args": echoed}
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{_TEAM_DOMAIN}.slack.com/",
+            "team": _TEAM_NAME,
+            "user": _BOT_NAME,
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Socket Mode itself is out of scope; a URL nobody listens on is enough for setup code.
+        return {"ok": True, "url": "ws://127.0.0.1:1/"}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(_req_str(args, "user", "user_not_found"))
+        return {"ok": True, "user": self._render_user(user)}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        raw_users = args.get("users")
+        if raw_users is None or raw_users == "" or raw_users == []:
+            if _opt_str(args, "channel"):
+                conversation = self._conversation(args)
+                return {
+                    "ok": True,
+                    "no_op": True,
+                    "already_open": True,
+                    "channel": {"id": conversation.id},
+                }
+            raise _SlackError("users_list_not_supplied")
+        if isinstance(raw_users, str):
+            user_ids = [u.strip() for u in raw_users.split(",") if u.strip()]
+        elif isinstance(raw_users, list) and all(isinstance(u, str) for u in raw_users):
+            user_ids = [u.strip() for u in raw_users if u.strip()]
+        else:
+            raise _SlackError("invalid_arguments")
+        user_ids = list(dict.fromkeys(user_ids))
+        if not user_ids:
+            raise _SlackError("users_list_not_supplied")
+        if len(user_ids) > _MAX_MPIM_USERS:
+            raise _SlackError("too_many_users")
+        for user_id in user_ids:
+            if self._user(user_id).deleted:
+                raise _SlackError("user_disabled")
+        conversation, existed = self._open(user_ids)
+        response: dict[str, Any] = {"ok": True, "channel": {"id": conversation.id}}
+        if existed:
+            response.update(no_op=True, already_open=True)
+        return response
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": self._render_conversation(self._conversation(args))}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(args)
+        return {
+            "ok": True,
+            "members": list(conversation.members),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(args)
+        oldest = _ts_arg(args, "oldest", "invalid_ts_oldest")
+        latest = _ts_arg(args, "latest", "invalid_ts_latest")
+        inclusive = _truthy(args.get("inclusive"))
+        limit = _int_arg(args, "limit", 100)
+        limit = 100 if limit <= 0 else min(limit, _MAX_HISTORY_LIMIT)
+        include_metadata = _truthy(args.get("include_all_metadata"))
+
+        def in_window(micros: int) -> bool:
+            if oldest is not None and (micros < oldest or (micros == oldest and not inclusive)):
+                return False
+            return latest is None or micros < latest or (micros == latest and inclusive)
+
+        # History shows thread roots and broadcast replies; other replies live in the thread.
+        visible = [
+            m
+            for m in reversed(self._messages.get(conversation.id, []))
+            if (m.thread_ts is None or m.reply_broadcast) and in_window(m.ts_us)
+        ]
+        page, next_cursor = _paginate(visible, _opt_str(args, "cursor"), limit, newest_first=True)
+        threads = self._threads(conversation.id)
+        return {
+            "ok": True,
+            "messages": [
+                self._render_message(m, include_metadata=include_metadata, threads=threads)
+                for m in page
+            ],
+            "has_more": bool(next_cursor),
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(args)
+        ts = _req_str(args, "ts", "thread_not_found")
+        message = self._find_message(conversation.id, ts)
+        if message is None:
+            raise _SlackError("thread_not_found")
+        root = message
+        if message.thread_ts is not None:
+            root = self._find_message(conversation.id, message.thread_ts) or message
+        limit = _int_arg(args, "limit", _MAX_REPLIES_LIMIT)
+        limit = _MAX_REPLIES_LIMIT if limit <= 0 else min(limit, _MAX_REPLIES_LIMIT)
+        threads = self._threads(conversation.id)
+        thread = [root, *threads.get(root.ts, [])] if root.thread_ts is None else [root]
+        page, next_cursor = _paginate(thread, _opt_str(args, "cursor"), limit, newest_first=False)
+        include_metadata = _truthy(args.get("include_all_metadata"))
+        return {
+            "ok": True,
+            "messages": [
+                self._render_message(m, include_metadata=include_metadata, threads=threads)
+                for m in page
+            ],
+            "has_more": bool(next_cursor),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._post_target(_req_str(args, "channel", "channel_not_found"))
+        text = self._text(args)
+        blocks, attachments = self._content(args)
+        if not text and not blocks and not attachments:
+            raise _SlackError("no_text")
+        metadata = self._metadata(args)
+        thread_ts = _opt_str(args, "thread_ts") or None
+        if thread_ts is not None:
+            try:
+                _ts_to_us(thread_ts)
+            except ValueError:
+                raise _SlackError("invalid_thread_ts") from None
+            parent = self._find_message(conversation.id, thread_ts)
+            if parent is not None and parent.thread_ts is not None:
+                thread_ts = parent.thread_ts  # replying to a reply continues the same thread
+        ts, micros = self._next_ts()
+        message = _Message(
+            channel=conversation.id,
+            ts=ts,
+            ts_us=micros,
+            user=self.bot_user_id,
+            bot_id=self.bot_id,
+            text=text,
+            blocks=blocks,
+            attachments=attachments,
+            metadata=metadata,
+            thread_ts=thread_ts,
+            reply_broadcast=thread_ts is not None and _truthy(args.get("reply_broadcast")),
+        )
+        self._messages.setdefault(conversation.id, []).append(message)
+        return {
+            "ok": True,
+            "channel": conversation.id,
+            "ts": ts,
+            "message": self._render_message(message, include_metadata=True),
+        }
+
+    def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _req_str(args, "channel", "channel_not_found")
+        if not _is_conversation_id(channel):
+            raise _SlackError("channel_not_found")
+        self._user(_req_str(args, "user"))
+        text = self._text(args)
+        blocks, attachments = self._content(args)
+        if not text and not blocks and not attachments:
+            raise _SlackError("no_text")
+        return {"ok": True, "message_ts": self._next_ts()[0]}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(args)
+        message = self._find_message(conversation.id, _req_str(args, "ts", "message_not_found"))
+        if message is None:
+            raise _SlackError("message_not_found")
+        blocks, attachments = self._content(args)
+        metadata = self._metadata(args)
+        if "text" not in args and blocks is None and attachments is None and metadata is None:
+            raise _SlackError("no_text")
+        if "text" in args:
+            message.text = self._text(args)
+        if blocks is not None:
+            message.blocks = blocks
+        if attachments is not None:
+            message.attachments = attachments
+        if metadata is not None:
+            message.metadata = metadata
+        message.edited_ts = self._next_ts()[0]
+        return {
+            "ok": True,
+            "channel": conversation.id,
+            "ts": message.ts,
+            "text": message.text,
+            "message": self._render_message(message, include_metadata=True),
+        }
+
+    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        conversation = self._conversation(args)
+        message = self._find_message(conversation.id, _req_str(args, "ts", "message_not_found"))
+        if message is None:
+            raise _SlackError("message_not_found")
+        self._messages[conversation.id].remove(message)
+        self._reactions.pop((conversation.id, message.ts), None)
+        return {"ok": True, "channel": conversation.id, "ts": message.ts}
+
+    def _reaction_target(self, args: dict[str, Any]) -> tuple[tuple[str, str], str]:
+        channel = _opt_str(args, "channel")
+        timestamp = _opt_str(args, "timestamp")
+        if not channel or not timestamp:
+            raise _SlackError("no_item_specified")
+        if not _is_conversation_id(channel):
+            raise _SlackError("channel_not_found")
+        try:
+            _ts_to_us(timestamp)
+        except ValueError:
+            raise _SlackError("bad_timestamp") from None
+        name = (_opt_str(args, "name") or "").strip(":")
+        if not name:
+            raise _SlackError("invalid_name")
+        return (channel, timestamp), name
+
+    def _reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, name = self._reaction_target(args)
+        users = self._reactions.setdefault(key, {}).setdefault(name, [])
+        if self.bot_user_id in users:
+            raise _SlackError("already_reacted")
+        users.append(self.bot_user_id)
+        return {"ok": True}
+
+    def _reactions_remove(self, args: dict[str, Any]) -> dict[str, Any]:
+        key, name = self._reaction_target(args)
+        users = self._reactions.get(key, {}).get(name, [])
+        if self.bot_user_id not in users:
+            raise _SlackError("no_reaction")
+        users.remove(self.bot_user_id)
+        if not users:
+            del self._reactions[key][name]
+        return {"ok": True}
+
+    def _view_spec(self, args: dict[str, Any]) -> dict[str, Any]:
+        spec = _json_arg(args, "view", "invalid_arguments")
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+            raise _SlackError("invalid_arguments")
+        return spec
+
+    def _store_view(
+        self,
+        spec: dict[str, Any],
+        *,
+        view_id: str | None = None,
+        root_view_id: str | None = None,
+        previous_view_id: str | None = None,
+    ) -> dict[str, Any]:
+        external_id = spec.get("external_id") or ""
+        if not isinstance(external_id, str):
+            raise _SlackError("invalid_arguments")
+        owner = self._external_ids.get(external_id) if external_id else None
+        if owner is not None and owner != view_id:
+            raise _SlackError("duplicate_external_id")
+        number = next(self._view_numbers)
+        view_id = view_id or f"V{number:010d}"
+        previous = self._views.get(view_id)
+        if previous is not None and previous.get("external_id"):
+            self._external_ids.pop(previous["external_id"], None)
+        view = {
+            "private_metadata": "",
+            "callback_id": "",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "submit_disabled": False,
+            "blocks": [],
+            **copy.deepcopy(spec),
+            # Fields Slack owns win over anything the app sent.
+            "id": view_id,
+            "team_id": self.team_id,
+            "external_id": external_id,
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{number:08x}",
+            "root_view_id": root_view_id or view_id,
+            "previous_view_id": previous_view_id,
+            "app_id": _APP_ID,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self._views[view_id] = view
+        if external_id:
+            self._external_ids[external_id] = view_id
+        return copy.deepcopy(view)
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        _req_str(args, "trigger_id")
+        return {"ok": True, "view": self._store_view(self._view_spec(args))}
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        _req_str(args, "trigger_id")
+        return {"ok": True, "view": self._store_view(self._view_spec(args))}
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = _opt_str(args, "view_id")
+        external_id = _opt_str(args, "external_id")
+        if not view_id and not external_id:
+            raise _SlackError("invalid_arguments")
+        if not view_id:
+            view_id = self._external_ids.get(external_id or "")
+        current = self._views.get(view_id or "")
+        if current is None:
+            raise _SlackError("not_found")
+        expected_hash = _opt_str(args, "hash")
+        if expected_hash and expected_hash != current["hash"]:
+            raise _SlackError("hash_conflict")
+        spec = self._view_spec(args)
+        if not spec.get("external_id") and current["external_id"]:
+            # An update that does not mention external_id keeps it, so later updates by
+            # external_id still find the view.
+            spec = {**spec, "external_id": current["external_id"]}
+        view = self._store_view(
+            spec,
+            view_id=current["id"],
+            root_view_id=current["root_view_id"],
+            previous_view_id=current["previous_view_id"],
+        )
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(_req_str(args, "user_id", "invalid_arguments"))
+        spec = self._view_spec(args)
+        current_id = self._home_views.get(user.id)
+        expected_hash = _opt_str(args, "hash")
+        if current_id and expected_hash and expected_hash != self._views[current_id]["hash"]:
+            raise _SlackError("hash_conflict")
+        view = self._store_view(spec, view_id=current_id)
+        self._home_views[user.id] = view["id"]
+        return {"ok": True, "view": view}
+
+
+def _shorten(value: Any, limit: int = 200) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,113 @@
+"""Settings come from the environment; a bad one stops Rounds with one clear paragraph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, normalize_database_url, settings_from
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
+}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_follow_the_runtime_contract() -> None:
+    settings = settings_from(GOOD)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///rounds.db"
+    assert settings.port == 3000
+    assert settings.coordinators == frozenset()
+    assert settings.scheduler_enabled is True
+    assert settings.socket_mode is False
+
+
+def test_every_variable_is_read() -> None:
+    settings = settings_from(
+        GOOD
+        | {
+            "SLACK_APP_TOKEN": "xapp-1-A1-2-abc",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+            "DATABASE_URL": "postgres://u@h/db",
+            "PORT": "8080",
+            "ROUNDS_COORDINATORS": "U012ABCDEF, W034GHIJKL",
+            "ROUNDS_SCHEDULER": "off",
+        }
+    )
+    assert settings.socket_mode is True
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    assert settings.port == 8080
+    assert settings.coordinators == {"U012ABCDEF", "W034GHIJKL"}
+    assert settings.scheduler_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "looks_like"),
+    [
+        ({}, "SLACK_BOT_TOKEN", "xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN", "xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2 abc"}, "SLACK_BOT_TOKEN", "xoxb-"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "SLACK_SIGNING_SECRET", "32 letters"),
+        (GOOD | {"SLACK_SIGNING_SECRET": "not a secret"}, "SLACK_SIGNING_SECRET", "32 letters"),
+        (GOOD | {"SLACK_APP_TOKEN": "xoxb-wrong-kind"}, "SLACK_APP_TOKEN", "xapp-"),
+        (GOOD | {"ROUNDS_COORDINATORS": "@alex"}, "ROUNDS_COORDINATORS", "U012ABCDEF"),
+        (GOOD | {"PORT": "http"}, "PORT", "whole number"),
+        (GOOD | {"ROUNDS_SCHEDULER": "maybe"}, "ROUNDS_SCHEDULER", "on or off"),
+    ],
+)
+def test_bad_settings_name_the_variable_and_its_shape(
+    env: dict[str, str], variable: str, looks_like: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from(env)
+    assert variable in str(raised.value)
+    assert looks_like in str(raised.value)
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    settings = settings_from({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-2-c"})
+    assert settings.slack_signing_secret is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_postgres_urls_use_psycopg_3(url: str, expected: str) -> None:
+    assert normalize_database_url(url) == expected
+
+
+def _clean_environment() -> dict[str, str]:
+    keep = {"PATH", "HOME", "LANG", "SYSTEMROOT"}
+    return {key: value for key, value in os.environ.items() if key in keep}
+
+
+@pytest.mark.parametrize("module", ["bot", "jobs"])
+def test_starting_without_a_token_explains_and_exits_2(module: str, tmp_path: Path) -> None:
+    """A new user who runs Rounds before creating .env gets a paragraph, not a traceback."""
+    env = _clean_environment() | {"PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=tmp_path,  # no .env here
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "xoxb-" in result.stderr
+    assert "api.slack.com/apps" in result.stderr
+    assert "Traceback" not in result.stderr
