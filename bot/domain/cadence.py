@@ -156,3 +156,14 @@ def add_working_days(day: date, count: int) -> date:
 
 def next_working_day(day: date) -> date:
     return add_working_days(day, 1)
+
+
+def next_working_moment(now: datetime, tz: ZoneInfo, hours: WorkingHours) -> datetime:
+    """`now` if it is inside working hours on a weekday in `tz`, else the next start of them."""
+    local = now.astimezone(tz)
+    day = local.date()
+    if is_working_day(day) and hours.contains(local.time().replace(tzinfo=None)):
+        return now
+    if not is_working_day(day) or local.time().replace(tzinfo=None) > hours.end:
+        day = next_working_day(day)
+    return local_instant(day, hours.start, tz)

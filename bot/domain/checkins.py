@@ -43,7 +43,7 @@ def _open_round(session: Session, pair: Pair, *, now: datetime) -> CheckIn:
         .limit(1)
     ).scalar_one_or_none()
     if checkin is None:
-        checkin = CheckIn(pair=pair, opened_at=now)
+        checkin = CheckIn(pair=pair, opened_at=now, goals_moved=0)
         session.add(checkin)
     return checkin
 

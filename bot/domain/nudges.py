@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.cadence import WorkingHours, local_instant, next_working_day, zone
+from bot.domain.cadence import (
+    WorkingHours,
+    local_instant,
+    next_working_day,
+    next_working_moment,
+    zone,
+)
 from bot.store.models import CheckIn, Delivery, DeliveryKind, DeliveryStatus, Pair
 from bot.store.upsert import insert_ignoring_duplicates
 
@@ -49,8 +55,9 @@ def plan_gratitude(
     )
 
 
-def plan_wrap_up(session: Session, *, pair: Pair, now: datetime) -> bool:
-    """When a pair ends, the mentee hears a thank-you-and-pay-it-forward note, once."""
+def plan_wrap_up(session: Session, *, pair: Pair, hours: WorkingHours, now: datetime) -> bool:
+    """When a pair ends, the mentee hears a thank-you-and-pay-it-forward note, once, in
+    their working hours."""
     return insert_ignoring_duplicates(
         session,
         Delivery,
@@ -59,7 +66,7 @@ def plan_wrap_up(session: Session, *, pair: Pair, now: datetime) -> bool:
             "kind": DeliveryKind.WRAP_UP,
             "period": "end",
             "status": DeliveryStatus.SCHEDULED,
-            "due_at": now,
+            "due_at": next_working_moment(now, zone(pair.mentee.tz), hours),
             "created_at": now,
         },
     )

@@ -1,9 +1,230 @@
-"""Buttons (block_actions)."""
+"""Buttons (block_actions): consent, ending, choosing a pair, We met, snooze, opening forms."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.blocks import checkins as checkin_blocks
+from bot.blocks import goals as goal_blocks
+from bot.blocks import home as home_blocks
+from bot.blocks import pairs as pair_blocks
+from bot.domain import checkins, pairs, people
+from bot.domain.errors import UserError
+from bot.domain.nudges import plan_wrap_up
+from bot.domain.schedule import snoozed
+from bot.listeners.commands.checkin import choice_payload, open_form, post_update
+from bot.listeners.commands.goal import add_to_pair
+from bot.listeners.commands.mentor import start_pair
+from bot.listeners.home import refresh_homes
+from bot.listeners.notify import tell
+from bot.listeners.parsing import parse_date
+from bot.listeners.people import actor
+from bot.listeners.replies import answer
+from bot.listeners.request import SlackRequest
+from bot.listeners.runtime import transactional
+from bot.store.models import Pair, PairState, Person
+
+STALE = "That button is out of date — the pair it belongs to is gone or changed."
+
+
+def action_value(request: SlackRequest) -> str:
+    found = request.body.get("actions") or [{}]
+    return str(found[0].get("value") or "")
+
+
+def pair_from_button(request: SlackRequest, value: str | int | None = None) -> tuple[Pair, Person]:
+    """The pair a button names, and the clicker, who must be one of its members."""
+    raw = action_value(request) if value is None else value
+    pair = session_pair(request, raw)
+    me = actor(request)
+    if pair is None or not pairs.is_member(pair, me):
+        raise UserError(STALE)
+    return pair, me
+
+
+def session_pair(request: SlackRequest, raw: str | int) -> Pair | None:
+    try:
+        pair_id = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return request.session.get(Pair, pair_id)
+
+
+def replace_button_message(request: SlackRequest, text: str) -> None:
+    """Swap a message's buttons for what happened, so nobody presses them twice."""
+    request.ack()
+    if request.body.get("response_url"):
+        request.respond(text=text, blocks=[], replace_original=True)
+
+
+def handle_accept(request: SlackRequest) -> None:
+    _answer_request(request, accept=True)
+
+
+def handle_decline(request: SlackRequest) -> None:
+    _answer_request(request, accept=False)
+
+
+def _answer_request(request: SlackRequest, *, accept: bool) -> None:
+    pair = session_pair(request, action_value(request))
+    me = actor(request)
+    if pair is None:
+        raise UserError(STALE)
+    pairs.answer_request(
+        request.session,
+        pair=pair,
+        actor=me,
+        accept=accept,
+        default_capacity=request.settings.mentor_capacity,
+        hours=request.hours,
+        now=request.now,
+    )
+    request.session.commit()
+    text, _ = pair_blocks.request_answered(mentee=pair.mentee.slack_user_id, accepted=accept)
+    replace_button_message(request, text)
+    if accept:
+        start_pair(
+            request, pair, intro=f":tada: <@{me.slack_user_id}> accepted the mentorship request."
+        )
+    else:
+        tell(
+            request,
+            pair.mentee.slack_user_id,
+            f"<@{me.slack_user_id}> can't take on a mentee right now. Don't be discouraged — "
+            "busy schedules are common. Try another mentor, or ask your coordinator for an idea.",
+        )
+
+
+def handle_end_confirm(request: SlackRequest) -> None:
+    pair = session_pair(request, action_value(request))
+    me = actor(request)
+    allowed = pair is not None and (
+        pairs.is_member(pair, me)
+        or people.is_coordinator(me, configured=request.settings.coordinators)
+    )
+    if pair is None or not allowed:
+        raise UserError(STALE)
+    pairs.end(pair, actor=me, now=request.now)
+    plan_wrap_up(request.session, pair=pair, hours=request.hours, now=request.now)
+    request.session.commit()
+    replace_button_message(
+        request, ":wave: The pair has ended. Its history is kept; no more nudges."
+    )
+    for member in (pair.mentee, pair.mentor):
+        if member.id != me.id:
+            tell(
+                request,
+                member.slack_user_id,
+                f"<@{me.slack_user_id}> ended the Rounds mentorship pair of "
+                f"<@{pair.mentee.slack_user_id}> and <@{pair.mentor.slack_user_id}>. "
+                "No more check-in nudges will come.",
+            )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_end_cancel(request: SlackRequest) -> None:
+    replace_button_message(request, "OK — the pair continues.")
+
+
+def handle_goal_choice(request: SlackRequest) -> None:
+    payload = choice_payload(action_value(request))
+    pair, me = pair_from_button(request, str(payload["pair"]))
+    if pair.mentee_id != me.id:
+        raise UserError(STALE)
+    due = payload.get("due")
+    due_on = parse_date(due, example="/goal add …") if isinstance(due, str) else None
+    replace_button_message(
+        request, f"Adding the goal to your pair with <@{pair.mentor.slack_user_id}>…"
+    )
+    add_to_pair(request, pair, str(payload.get("text") or ""), due_on)
+
+
+def handle_checkin_choice(request: SlackRequest) -> None:
+    payload = choice_payload(action_value(request))
+    pair, me = pair_from_button(request, str(payload["pair"]))
+    if pair.mentee_id != me.id:
+        raise UserError(STALE)
+    replace_button_message(request, f"Posting your check-in with <@{pair.mentor.slack_user_id}>…")
+    post_update(request, pair, checkin_blocks.Update(mind=str(payload.get("text") or "")))
+
+
+def handle_we_met(request: SlackRequest) -> None:
+    pair, me = pair_from_button(request)
+    request.ack()
+    recorded = checkins.record_meeting(
+        request.session, pair=pair, actor=me, met_on=None, hours=request.hours, now=request.now
+    )
+    request.session.commit()
+    if not recorded.completed_now:
+        answer(request, "Your last check-in was already complete — thanks for keeping it going.")
+        return
+    answer(request, ":handshake: Noted that you met — that counts as a complete check-in.")
+    if pair.checkin_channel_id:
+        tell(
+            request,
+            pair.checkin_channel_id,
+            f":handshake: <@{me.slack_user_id}> noted that you met. Check-in complete — "
+            "the next nudge comes one period from today.",
+        )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_snooze(request: SlackRequest) -> None:
+    pair, me = pair_from_button(request)
+    request.ack()
+    if pair.state is not PairState.ACTIVE:
+        raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
+    pair.next_prompt_at = snoozed(pair, hours=request.hours)
+    request.session.commit()
+    when = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
+    answer(request, f":zzz: Snoozed — the next prompt comes {when}.")
+    if pair.checkin_channel_id:
+        tell(
+            request,
+            pair.checkin_channel_id,
+            f":zzz: <@{me.slack_user_id}> snoozed this prompt for a week.",
+        )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_open_checkin_form(request: SlackRequest) -> None:
+    pair, me = pair_from_button(request)
+    if pair.mentee_id != me.id:
+        raise UserError(
+            f"Check-ins come from <@{pair.mentee.slack_user_id}>. As their mentor, reply in the "
+            "thread, or press *We met* after you meet."
+        )
+    checkins.require_running(pair)
+    request.ack()
+    open_form(request, [pair], chosen=pair)
+
+
+def handle_open_goal_form(request: SlackRequest) -> None:
+    pair, me = pair_from_button(request)
+    if pair.mentee_id != me.id:
+        raise UserError(f"Goals belong to <@{pair.mentee.slack_user_id}>; they add them.")
+    request.ack()
+    request.client.views_open(
+        trigger_id=request.trigger_id,
+        view=goal_blocks.add_goal_modal(pair_id=pair.id, mentor=pair.mentor.slack_user_id),
+    )
+
+
+ACTIONS = {
+    pair_blocks.ACCEPT: handle_accept,
+    pair_blocks.DECLINE: handle_decline,
+    pair_blocks.END_CONFIRM: handle_end_confirm,
+    pair_blocks.END_CANCEL: handle_end_cancel,
+    goal_blocks.CHOOSE_PAIR: handle_goal_choice,
+    checkin_blocks.CHOOSE_PAIR: handle_checkin_choice,
+    home_blocks.WE_MET: handle_we_met,
+    checkin_blocks.SNOOZE: handle_snooze,
+    checkin_blocks.OPEN_FORM: handle_open_checkin_form,
+    home_blocks.CHECKIN: handle_open_checkin_form,
+    home_blocks.ADD_GOAL: handle_open_goal_form,
+}
+
 
 def register(app: App) -> None:
-    pass
+    for action_id, handler in ACTIONS.items():
+        app.action(action_id)(transactional(handler))

@@ -12,7 +12,8 @@ from bot.blocks import home as home_blocks
 from bot.domain import checkins, goals, pairs, people, summary
 from bot.listeners.people import actor
 from bot.listeners.presenters import pair_line
-from bot.listeners.runtime import SlackRequest, transactional
+from bot.listeners.request import SlackRequest
+from bot.listeners.runtime import transactional
 from bot.store.models import Pair, PairState, Person
 
 log = logging.getLogger("rounds.home")

@@ -7,7 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block
-from bot.listeners.runtime import SlackRequest
+from bot.listeners.request import SlackRequest
 
 log = logging.getLogger("rounds.notify")
 

@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import people
 from bot.domain.errors import UserError
 from bot.domain.people import Profile
-from bot.listeners.runtime import SlackRequest
+from bot.listeners.request import SlackRequest
 from bot.store.models import Person
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.common import Block
 from bot.domain.errors import UserError
-from bot.listeners.runtime import SlackRequest
+from bot.listeners.request import SlackRequest
 
 
 def problem_text(error: UserError) -> str:

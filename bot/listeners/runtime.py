@@ -1,67 +1,30 @@
-"""How a Bolt listener runs a Rounds handler: one session, one transaction, friendly failures.
-
-Handlers are plain functions of a SlackRequest, so tests call them directly with fakes.
-"""
+"""How a Bolt listener runs a Rounds handler: one session, one transaction, friendly failures."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
+from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
-from bot.domain.cadence import WorkingHours
+from bot.domain.errors import UserError
+from bot.listeners.replies import answer_problem
+from bot.listeners.request import SlackRequest
 from bot.store.events import claim_event
 
 log = logging.getLogger("rounds.listeners")
 
+SLACK_REFUSED = UserError(
+    "Slack didn't let me finish that just now; please try again in a minute. "
+    "`/mentor help` lists every command."
+)
 SORRY = (
     ":warning: Sorry — something went wrong on our side while handling that. "
     "Please try again in a minute; if it keeps happening, tell your program coordinator."
 )
-
-
-@dataclass
-class SlackRequest:
-    """Everything a handler may touch for one Slack request."""
-
-    ack: Ack
-    body: dict[str, Any]
-    client: WebClient
-    respond: Respond
-    session: Session
-    settings: Settings
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def team_id(self) -> str:
-        team = self.body.get("team")
-        if isinstance(team, dict):
-            return str(team.get("id", ""))
-        return str(self.body.get("team_id") or team or "")
-
-    @property
-    def user_id(self) -> str:
-        user = self.body.get("user")
-        if isinstance(user, dict):
-            return str(user.get("id", ""))
-        if "event" in self.body:
-            return str(self.body["event"].get("user", ""))
-        return str(self.body.get("user_id") or user or "")
-
-    @property
-    def trigger_id(self) -> str | None:
-        return self.body.get("trigger_id")
-
-    @property
-    def hours(self) -> WorkingHours:
-        return WorkingHours(start=self.settings.workday_start, end=self.settings.workday_end)
 
 
 Handler = Callable[[SlackRequest], None]
@@ -118,6 +81,15 @@ def transactional(handler: Handler) -> Callable[..., None]:
                     return
                 handler(request)
                 session.commit()
+            except UserError as problem:
+                session.rollback()
+                answer_problem(request, problem)
+            except SlackApiError as error:
+                session.rollback()
+                log.warning(
+                    "Slack refused a call in %s: %s", handler.__name__, error.response.get("error")
+                )
+                answer_problem(request, SLACK_REFUSED)
             except Exception:
                 session.rollback()
                 log.exception("handler %s failed", handler.__name__)

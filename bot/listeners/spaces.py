@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks import pairs as pair_blocks
 from bot.domain.schedule import cadence_of
 from bot.listeners.notify import tell
-from bot.listeners.runtime import SlackRequest
+from bot.listeners.request import SlackRequest
 from bot.slack_out import ensure_checkin_space
 from bot.store.models import Pair
 

@@ -1,9 +1,136 @@
-"""Modal submissions (view_submission)."""
+"""Modal submissions (view_submission): the check-in form and the goal form."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Any
+
 from slack_bolt import App
+
+from bot.blocks import checkins as checkin_blocks
+from bot.blocks import goals as goal_blocks
+from bot.domain import checkins, goals
+from bot.domain.cadence import zone
+from bot.domain.errors import UserError
+from bot.listeners.commands.checkin import post_update
+from bot.listeners.commands.goal import add_to_pair, goal_line
+from bot.listeners.people import actor
+from bot.listeners.request import SlackRequest
+from bot.listeners.runtime import transactional
+from bot.store.models import Pair
+
+STALE_FORM = "This form is out of date — the pair it belongs to is gone or changed."
+
+
+def form_values(request: SlackRequest) -> dict[str, Any]:
+    """{block_id: the value of its `value` element}, whatever the element type."""
+    state = request.body.get("view", {}).get("state", {}).get("values", {})
+    values: dict[str, Any] = {}
+    for block_id, elements in state.items():
+        element = elements.get("value") if isinstance(elements, dict) else None
+        if not isinstance(element, dict):
+            continue
+        if "selected_option" in element:
+            option = element["selected_option"] or {}
+            values[block_id] = option.get("value")
+        elif "selected_options" in element:
+            values[block_id] = [option.get("value") for option in element["selected_options"] or []]
+        elif "selected_date" in element:
+            values[block_id] = element["selected_date"]
+        else:
+            values[block_id] = element.get("value")
+    return values
+
+
+def _metadata_pair_id(request: SlackRequest) -> int | None:
+    try:
+        metadata = json.loads(request.body.get("view", {}).get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    pair_id = metadata.get("pair") if isinstance(metadata, dict) else None
+    return pair_id if isinstance(pair_id, int) else None
+
+
+def _mentee_pair(request: SlackRequest, pair_id: object) -> Pair:
+    try:
+        pair = request.session.get(Pair, int(str(pair_id)))
+    except ValueError:
+        pair = None
+    me = actor(request)
+    if pair is None or pair.mentee_id != me.id:
+        raise UserError(STALE_FORM)
+    return pair
+
+
+def _date_or_error(raw: object) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+def handle_checkin_form(request: SlackRequest) -> None:
+    values = form_values(request)
+    pair = _mentee_pair(request, _metadata_pair_id(request) or values.get("pair"))
+    texts = {field: str(values.get(field) or "").strip() for field in checkin_blocks.FORM_FIELDS}
+    met_on = _date_or_error(values.get("met"))
+    errors: dict[str, str] = {}
+    if met_on is not None:
+        today = request.now.astimezone(zone(pair.mentee.tz)).date()
+        try:
+            checkins.check_met_on(met_on, today=today)
+        except UserError as problem:
+            errors["met"] = problem.message
+    if not any(texts.values()) and met_on is None:
+        errors["mind"] = "Write something for your mentor, or give the date you met."
+    if errors:
+        request.ack(response_action="errors", errors=errors)
+        return
+    request.ack()
+    moved_numbers = {str(number) for number in values.get("goals") or []}
+    moved = [
+        goal_line(goal)
+        for goal in goals.open_goals_of_pair(request.session, pair)
+        if str(goal.number) in moved_numbers
+    ]
+    update = checkin_blocks.Update(
+        mind=texts["mind"],
+        questions=texts["questions"],
+        challenges=texts["challenges"],
+        goals_moved=moved,
+        met_on=met_on.isoformat() if met_on else None,
+    )
+    post_update(request, pair, update, met_on=met_on)
+
+
+def handle_goal_form(request: SlackRequest) -> None:
+    values = form_values(request)
+    pair = _mentee_pair(request, _metadata_pair_id(request))
+    due_on = _date_or_error(values.get("due"))
+    today = request.now.astimezone(zone(pair.mentee.tz)).date()
+    errors: dict[str, str] = {}
+    try:
+        goals.check_goal_text(str(values.get("text") or ""))
+    except UserError as problem:
+        errors["text"] = problem.message
+    if due_on is not None and due_on < today:
+        errors["due"] = f"{due_on.isoformat()} has passed; pick a date from today on."
+    if errors:
+        request.ack(response_action="errors", errors=errors)
+        return
+    request.ack()
+    add_to_pair(request, pair, str(values.get("text") or ""), due_on)
+
+
+VIEWS = {
+    checkin_blocks.FORM: handle_checkin_form,
+    goal_blocks.ADD_FORM: handle_goal_form,
+}
 
 
 def register(app: App) -> None:
-    pass
+    for callback_id, handler in VIEWS.items():
+        app.view(callback_id)(transactional(handler))

@@ -2,9 +2,188 @@
 
 from __future__ import annotations
 
-from bot.listeners.commands.mentor import handle_help
-from bot.listeners.runtime import SlackRequest
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.blocks import checkins as checkin_blocks
+from bot.blocks.help import usage_for
+from bot.domain import checkins, goals, pairs
+from bot.domain.errors import UserError
+from bot.listeners.commands.goal import goal_line, mentee_pairs
+from bot.listeners.commands.help import handle_help
+from bot.listeners.home import refresh_homes
+from bot.listeners.people import actor
+from bot.listeners.replies import answer
+from bot.listeners.request import SlackRequest
+from bot.listeners.spaces import space_of
+from bot.store.models import Pair, PairState, Person
+
+MAX_BUTTON_VALUE = 2000
+MAX_UPDATE_LENGTH = 3000
+
+
+def _mentor_only_problem(request: SlackRequest, me: Person) -> UserError:
+    if any(pair.mentor_id == me.id for pair in pairs.live_pairs_of(request.session, me)):
+        return UserError(
+            "Check-ins come from the mentee. As a mentor, reply in the thread of their check-in "
+            "or a Rounds nudge, or press *We met* on the Home tab.",
+            example="/checkin status",
+        )
+    return UserError(
+        "You need a mentor before checking in. Ask someone with `/mentor request @mentor`.",
+        example="/mentor request @Dr. Patel I'd love guidance on research",
+    )
+
+
+def post_update(
+    request: SlackRequest,
+    pair: Pair,
+    update: checkin_blocks.Update,
+    *,
+    met_on: date | None = None,
+) -> None:
+    """Post the mentee's words into the check-in space and record only that they checked in."""
+    checkins.require_running(pair)
+    channel = space_of(request, pair)
+    text, blocks = checkin_blocks.checkin_post(
+        pair_id=pair.id,
+        mentee=pair.mentee.slack_user_id,
+        mentor=pair.mentor.slack_user_id,
+        update=update,
+    )
+    posted = request.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    recorded = checkins.record_mentee_update(
+        request.session,
+        pair=pair,
+        channel_id=str(posted["channel"]),
+        ts=str(posted["ts"]),
+        goals_moved=len(update.goals_moved),
+        met_on=met_on,
+        hours=request.hours,
+        now=request.now,
+    )
+    request.session.commit()
+    done = " Marked as a complete check-in — nice work." if recorded.completed_now else ""
+    answer(
+        request,
+        f":white_check_mark: Posted to your check-in space with <@{pair.mentor.slack_user_id}>; "
+        f"they can reply in the thread.{done}",
+    )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+
+
+def handle_update(request: SlackRequest, text: str) -> None:
+    if len(text) > MAX_UPDATE_LENGTH:
+        raise UserError(
+            f"Keep an update under {MAX_UPDATE_LENGTH} characters, or use the form (`/checkin`).",
+            example=usage_for("/checkin", "").example,
+        )
+    me = actor(request)
+    candidates = mentee_pairs(request, me)
+    if not candidates:
+        raise _mentor_only_problem(request, me)
+    if len(candidates) == 1:
+        request.ack()
+        post_update(request, candidates[0], checkin_blocks.Update(mind=text))
+        return
+    choices = [(pair.id, pair.mentor.slack_user_id) for pair in candidates]
+    message, blocks = checkin_blocks.choose_pair(choices=choices, update=text)
+    if any(len(block.get("accessory", {}).get("value", "")) > MAX_BUTTON_VALUE for block in blocks):
+        raise UserError(
+            "You have several mentors and this update is long; use the form (`/checkin`) to "
+            "pick the mentor and write it there.",
+            example="/checkin",
+        )
+    answer(request, message, blocks)
+
+
+def _display_name(request: SlackRequest, slack_user_id: str) -> str:
+    """A name for a plain-text label (mentions don't render there); fetched, never stored."""
+    user = request.client.users_info(user=slack_user_id)["user"]
+    profile = user.get("profile") or {}
+    return str(
+        profile.get("display_name") or user.get("real_name") or user.get("name") or slack_user_id
+    )
+
+
+def open_form(
+    request: SlackRequest, candidates: Sequence[Pair], *, chosen: Pair | None = None
+) -> None:
+    if not request.trigger_id:
+        raise UserError("Slack didn't send what I need to open the form; please try again.")
+    shown = [chosen] if chosen is not None else list(candidates)
+    labels = (
+        [(pair.id, f"{_display_name(request, pair.mentor.slack_user_id)}") for pair in shown]
+        if len(shown) > 1
+        else [(pair.id, "") for pair in shown]
+    )
+    goal_pairs = shown if len(shown) == 1 else []
+    open_goals = [
+        goal_line(goal)
+        for pair in goal_pairs
+        for goal in goals.open_goals_of_pair(request.session, pair)
+    ]
+    view = checkin_blocks.checkin_modal(
+        pairs=labels, goals=open_goals, chosen_pair=chosen.id if chosen is not None else None
+    )
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def handle_form(request: SlackRequest, _text: str = "") -> None:
+    me = actor(request)
+    candidates = mentee_pairs(request, me)
+    if not candidates:
+        raise _mentor_only_problem(request, me)
+    request.ack()
+    open_form(request, candidates)
+
+
+def handle_status(request: SlackRequest, text: str) -> None:
+    me = actor(request)
+    items = []
+    for pair in pairs.live_pairs_of(request.session, me):
+        if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+            continue
+        items.append(
+            checkin_blocks.PairStatus(
+                other=pairs.other_member(pair, me).slack_user_id,
+                viewer_is_mentee=pair.mentee_id == me.id,
+                state=pair.state.value,
+                last_checkin=pair.last_complete_checkin_at,
+                next_nudge=pair.next_prompt_at,
+                open_goals=[
+                    goal_line(goal) for goal in goals.open_goals_of_pair(request.session, pair)
+                ],
+            )
+        )
+    answer(request, *checkin_blocks.status(items))
+
+
+def handle_text(request: SlackRequest, text: str) -> None:
+    if text:
+        handle_update(request, text)
+    else:
+        handle_form(request)
+
+
+SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
+    "status": handle_status,
+    "help": handle_help,
+}
 
 
 def handle_checkin(request: SlackRequest) -> None:
-    handle_help(request)
+    text = str(request.body.get("text") or "").strip()
+    # "status" and "help" alone are subcommands; any other text is an update to post.
+    SUBCOMMANDS.get(text.lower(), handle_text)(request, text)
+
+
+def choice_payload(value: str) -> dict[str, object]:
+    try:
+        payload = json.loads(value)
+    except ValueError:
+        raise UserError("That button is out of date; please run the command again.") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("pair"), int):
+        raise UserError("That button is out of date; please run the command again.")
+    return payload

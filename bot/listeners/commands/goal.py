@@ -2,9 +2,160 @@
 
 from __future__ import annotations
 
-from bot.listeners.commands.mentor import handle_help
-from bot.listeners.runtime import SlackRequest
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from bot.blocks import goals as goal_blocks
+from bot.blocks.help import usage_for
+from bot.blocks.home import GoalLine
+from bot.domain import goals, pairs
+from bot.domain.cadence import zone
+from bot.domain.errors import UserError
+from bot.listeners.commands.dispatch import run_subcommand
+from bot.listeners.commands.help import handle_help
+from bot.listeners.home import refresh_homes
+from bot.listeners.parsing import parse_goal_add, parse_number
+from bot.listeners.people import actor
+from bot.listeners.replies import answer
+from bot.listeners.request import SlackRequest
+from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
+
+RUNNING = (PairState.ACTIVE, PairState.PAUSED)
+
+
+def goal_line(goal: Goal) -> GoalLine:
+    return GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
+
+
+def mentee_pairs(request: SlackRequest, me: Person) -> Sequence[Pair]:
+    return [
+        pair
+        for pair in pairs.live_pairs_of(request.session, me)
+        if pair.mentee_id == me.id and pair.state in RUNNING
+    ]
+
+
+def _no_mentor_yet(me: Person, request: SlackRequest) -> UserError:
+    mentoring = any(pair.mentor_id == me.id for pair in pairs.live_pairs_of(request.session, me))
+    if mentoring:
+        return UserError(
+            "Goals belong to the mentee: your mentees add theirs, and you see them with "
+            "`/goal list`.",
+            example="/goal list",
+        )
+    return UserError(
+        "You need a mentor before adding goals. Ask someone with `/mentor request @mentor`.",
+        example="/mentor request @Dr. Patel I'd love guidance on research",
+    )
+
+
+def add_to_pair(request: SlackRequest, pair: Pair, text: str, due_on: date | None) -> Goal:
+    today = request.now.astimezone(zone(pair.mentee.tz)).date()
+    goal = goals.add_goal(
+        request.session, pair=pair, text=text, due_on=due_on, today=today, now=request.now
+    )
+    request.session.commit()
+    due = f" (by {goal.due_on.isoformat()})" if goal.due_on else ""
+    answer(
+        request,
+        f":dart: Goal {goal.number} added{due}: {goal.text}\n"
+        f"<@{pair.mentor.slack_user_id}> can see it too. "
+        f"`/goal done {goal.number}` when it's done.",
+    )
+    refresh_homes(request, [pair.mentee, pair.mentor])
+    return goal
+
+
+def handle_add(request: SlackRequest, text: str) -> None:
+    example = usage_for("/goal", "add").example
+    parsed = parse_goal_add(text)
+    goal_text = goals.check_goal_text(parsed.text)
+    me = actor(request)
+    candidates = mentee_pairs(request, me)
+    if not candidates:
+        raise _no_mentor_yet(me, request)
+    if parsed.mentor_user_id:
+        chosen = [pair for pair in candidates if pair.mentor.slack_user_id == parsed.mentor_user_id]
+        if not chosen:
+            raise UserError(
+                f"<@{parsed.mentor_user_id}> isn't one of your mentors.", example=example
+            )
+        candidates = chosen
+    if len(candidates) == 1:
+        add_to_pair(request, candidates[0], goal_text, parsed.due_on)
+        return
+    today = request.now.astimezone(zone(me.tz)).date()
+    if parsed.due_on is not None and parsed.due_on < today:
+        raise UserError(
+            f"{parsed.due_on.isoformat()} has passed; pick a date from today on.", example=example
+        )
+    payload: dict[str, object] = {
+        "text": goal_text,
+        "due": parsed.due_on.isoformat() if parsed.due_on else None,
+    }
+    choices = [(pair.id, pair.mentor.slack_user_id) for pair in candidates]
+    answer(request, *goal_blocks.choose_pair(choices=choices, payload=payload))
+
+
+def handle_list(request: SlackRequest, text: str) -> None:
+    me = actor(request)
+    groups = []
+    for pair in pairs.live_pairs_of(request.session, me):
+        if pair.state not in RUNNING:
+            continue
+        listed = goals.goals_of_pair(request.session, pair, now=request.now)
+        groups.append(
+            goal_blocks.PairGoals(
+                mentee=pair.mentee.slack_user_id,
+                mentor=pair.mentor.slack_user_id,
+                viewer_is_mentee=pair.mentee_id == me.id,
+                open=[goal_line(goal) for goal in listed.open],
+                recently_done=[goal_line(goal) for goal in listed.recently_done],
+            )
+        )
+    # The mentee's own goals first, then those of the people they mentor.
+    groups.sort(key=lambda group: not group.viewer_is_mentee)
+    answer(request, *goal_blocks.goal_list(groups))
+
+
+def _closer(status: GoalStatus) -> Callable[[SlackRequest, str], None]:
+    verb = "done" if status is GoalStatus.DONE else "drop"
+
+    def handle(request: SlackRequest, text: str) -> None:
+        example = usage_for("/goal", verb).example
+        number = parse_number(text, what="goal number", example=example)
+        me = actor(request)
+        goal = goals.close_goal(
+            request.session, mentee=me, number=number, status=status, now=request.now
+        )
+        request.session.commit()
+        if status is GoalStatus.DONE:
+            answer(request, f":tada: Goal {number} done: ~{goal.text}~")
+        else:
+            answer(request, f"Goal {number} dropped: ~{goal.text}~")
+        refresh_homes(request, [goal.pair.mentee, goal.pair.mentor])
+
+    handle.__name__ = f"handle_{verb}"
+    return handle
+
+
+def handle_unknown(request: SlackRequest, text: str) -> None:
+    word = text.split()[0] if text else ""
+    problem = f"`/goal {word}` isn't a command." if word else "Say what to do with your goals."
+    raise UserError(
+        problem + " Use add, list, done or drop; `/mentor help` explains all commands.",
+        example=usage_for("/goal", "add").example,
+    )
+
+
+SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
+    "add": handle_add,
+    "list": handle_list,
+    "done": _closer(GoalStatus.DONE),
+    "drop": _closer(GoalStatus.DROPPED),
+    "help": handle_help,
+}
 
 
 def handle_goal(request: SlackRequest) -> None:
-    handle_help(request)
+    run_subcommand(request, subcommands=SUBCOMMANDS, default=handle_unknown)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks import pairs as pair_blocks
-from bot.blocks.help import help_blocks, help_text, usage_for
+from bot.blocks.help import usage_for
 from bot.domain import pairs, people
 from bot.domain.cadence import parse_cadence, zone
 from bot.domain.errors import UserError
 from bot.domain.schedule import cadence_of
 from bot.listeners import spaces
 from bot.listeners.commands.dispatch import run_subcommand
+from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
 from bot.listeners.parsing import MENTION, leading_mention, parse_pause, split_subcommand
 from bot.listeners.people import actor, mentioned
 from bot.listeners.presenters import pair_line
 from bot.listeners.replies import answer
-from bot.listeners.runtime import SlackRequest
+from bot.listeners.request import SlackRequest
 from bot.store.models import Pair, Person
 
 MAX_NOTE_LENGTH = 1000
@@ -26,10 +27,6 @@ MAX_NOTE_LENGTH = 1000
 
 def _example(subcommand: str) -> str:
     return usage_for("/mentor", subcommand).example
-
-
-def handle_help(request: SlackRequest) -> None:
-    answer(request, help_text(), help_blocks())
 
 
 def handle_request(request: SlackRequest, text: str) -> None:
@@ -241,7 +238,7 @@ def handle_unknown(request: SlackRequest, text: str) -> None:
 
 
 SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
-    "help": lambda request, _text: handle_help(request),
+    "help": handle_help,
     "request": handle_request,
     "pair": handle_pair,
     "list": handle_list,
@@ -254,9 +251,4 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
 
 
 def handle_mentor(request: SlackRequest) -> None:
-    run_subcommand(
-        request,
-        command="/mentor",
-        subcommands=SUBCOMMANDS,
-        default=handle_unknown,
-    )
+    run_subcommand(request, subcommands=SUBCOMMANDS, default=handle_unknown)

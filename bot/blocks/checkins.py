@@ -1,0 +1,197 @@
+"""Check-in posts, the check-in form, and /checkin status."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.blocks.common import Block, actions, button, context, mention, plain, section
+from bot.blocks.home import WE_MET, GoalLine, goal_lines
+from bot.blocks.pairs import slack_date
+
+FORM = "checkin_form"
+OPEN_FORM = "checkin_open_form"
+CHOOSE_PAIR = "checkin_choose_pair"
+SNOOZE = "checkin_snooze"
+FORM_FIELDS = ("mind", "questions", "challenges")
+FIELD_LABELS = {
+    "mind": "What's on my mind",
+    "questions": "Questions",
+    "challenges": "Challenges",
+}
+
+
+@dataclass(frozen=True)
+class Update:
+    """What the mentee wrote — passed straight to Slack, never stored."""
+
+    mind: str = ""
+    questions: str = ""
+    challenges: str = ""
+    goals_moved: Sequence[GoalLine] = ()
+    met_on: str | None = None
+
+
+def checkin_post(
+    *, pair_id: int, mentee: str, mentor: str, update: Update
+) -> tuple[str, list[Block]]:
+    text = f"Check-in from {mention(mentee)}: {update.mind}".strip()
+    body = [f":speech_balloon: *Check-in from {mention(mentee)}*"]
+    if update.mind:
+        body.append(update.mind)
+    for field in ("questions", "challenges"):
+        value = getattr(update, field)
+        if value:
+            body.append(f"*{FIELD_LABELS[field]}*\n{value}")
+    if update.goals_moved:
+        body.append("*Goals that moved*\n" + goal_lines(update.goals_moved))
+    if update.met_on:
+        body.append(f":handshake: We met on {update.met_on}.")
+    blocks: list[Block] = [section("\n\n".join(body))]
+    blocks.append(context(f"{mention(mentor)}, reply in this thread — Rounds counts your reply."))
+    blocks.append(
+        actions(button("We met", WE_MET, str(pair_id)), block_id=f"checkin_post_{pair_id}")
+    )
+    return text[:3000], blocks
+
+
+def choose_pair(*, choices: Sequence[tuple[int, str]], update: str) -> tuple[str, list[Block]]:
+    text = "You have several mentors. Which check-in space should this update go to?"
+    blocks: list[Block] = [section(text)]
+    for pair_id, mentor in choices[:5]:
+        choice = section(f"With {mention(mentor)}")
+        choice["accessory"] = button(
+            "Post here", CHOOSE_PAIR, json.dumps({"pair": pair_id, "text": update})
+        )
+        blocks.append(choice)
+    return text, blocks
+
+
+def checkin_modal(
+    *,
+    pairs: Sequence[tuple[int, str]],
+    goals: Sequence[GoalLine],
+    chosen_pair: int | None = None,
+) -> dict[str, object]:
+    """`pairs` are (pair id, mentor's display name); names only label options, never stored."""
+    blocks: list[Block] = []
+    if len(pairs) > 1 and chosen_pair is None:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "pair",
+                "label": plain("Check in with"),
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [
+                        {"text": plain(name[:75]), "value": str(pair_id)}
+                        for pair_id, name in pairs[:100]
+                    ],
+                },
+            }
+        )
+    for field in FORM_FIELDS:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": field,
+                "optional": True,
+                "label": plain(FIELD_LABELS[field]),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+            }
+        )
+    if goals:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "goals",
+                "optional": True,
+                "label": plain("Goals that moved"),
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [
+                        {
+                            "text": plain(f"{goal.number}. {goal.text}"[:75]),
+                            "value": str(goal.number),
+                        }
+                        for goal in goals[:10]
+                    ],
+                },
+            }
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": "met",
+            "optional": True,
+            "label": plain("We met on"),
+            "element": {"type": "datepicker", "action_id": "value"},
+        }
+    )
+    blocks.append(
+        context(
+            "Your words go to your check-in space in Slack; Rounds stores only that you checked in."
+        )
+    )
+    metadata = {
+        "pair": chosen_pair
+        if chosen_pair is not None
+        else (pairs[0][0] if len(pairs) == 1 else None)
+    }
+    return {
+        "type": "modal",
+        "callback_id": FORM,
+        "private_metadata": json.dumps(metadata),
+        "title": plain("Check in"),
+        "submit": plain("Post"),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True)
+class PairStatus:
+    other: str
+    viewer_is_mentee: bool
+    state: str
+    last_checkin: datetime | None
+    next_nudge: datetime | None
+    open_goals: Sequence[GoalLine]
+
+
+def status(items: Sequence[PairStatus]) -> tuple[str, list[Block]]:
+    if not items:
+        text = (
+            "You have no active pairs, so there is no check-in status yet. "
+            "`/mentor help` shows how to start."
+        )
+        return text, [section(text)]
+    blocks: list[Block] = []
+    for item in items[:45]:
+        who = (
+            f"with your mentor {mention(item.other)}"
+            if item.viewer_is_mentee
+            else f"with your mentee {mention(item.other)}"
+        )
+        last = slack_date(item.last_checkin, with_time=False) if item.last_checkin else "none yet"
+        if item.state == "paused":
+            upcoming = "paused"
+        else:
+            upcoming = slack_date(item.next_nudge) if item.next_nudge else "—"
+        goals = goal_lines(item.open_goals) if item.open_goals else "_none_"
+        blocks.append(
+            section(
+                f"*Check-ins {who}*\nLast complete check-in: {last}\n"
+                f"Next nudge: {upcoming}\n*Open goals*\n{goals}"
+            )
+        )
+    return "Your check-in status", blocks
