@@ -25,7 +25,7 @@ def button_value(call: SlackCall, action_id: str) -> str:
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     for block in blocks:
-        for element in block.get("elements", []) + [block.get("accessory") or {}]:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return str(element["value"])
     raise AssertionError(f"no {action_id} button in {blocks}")
@@ -63,7 +63,9 @@ def active_pair(slack: SlackSender, fake_slack: FakeSlack) -> str:
     assert slack.interaction(accept).status == 200
     (opened,) = fake_slack.wait_for("conversations.open")
     assert set(opened.args["users"].split(",")) == {STUDENT, MENTOR}
-    welcome = fake_slack.wait_for("chat.postMessage", lambda c: "Welcome" in str(c.args.get("text")))
+    welcome = fake_slack.wait_for(
+        "chat.postMessage", lambda c: "Welcome" in str(c.args.get("text"))
+    )
     return str(welcome[0].args["channel"])
 
 
@@ -79,7 +81,7 @@ def test_student_and_mentor_complete_a_check_in(
     assert "Goal 2 added" in command_text(slack, "/goal", "add Shadow in surgery", user=STUDENT)
 
     assert "Posted to your check-in space" in command_text(slack, "/checkin", UPDATE, user=STUDENT)
-    (post,) = fake_slack.wait_for(
+    fake_slack.wait_for(
         "chat.postMessage", lambda c: to(space)(c) and "Check-in from" in str(c.args.get("text"))
     )
     post_ts = next(m["ts"] for m in fake_slack.messages(space) if "Check-in from" in m["text"])

@@ -16,6 +16,7 @@ from bot.store.models import Pair, PairState, Person
 LIVE_STATES = (PairState.PENDING, PairState.ACTIVE, PairState.PAUSED)
 CAPACITY_STATES = (PairState.ACTIVE, PairState.PAUSED)
 MAX_PAUSE = timedelta(weeks=26)
+DEFAULT_CADENCE = Cadence()  # every 2 weeks, Tuesday 09:00 in the mentee's zone
 
 
 def live_pairs_of(session: Session, person: Person) -> Sequence[Pair]:
@@ -106,18 +107,29 @@ def _check_new_pair(session: Session, *, mentee: Person, mentor: Person) -> None
         )
 
 
+def _new_pair(*, mentee: Person, mentor: Person, now: datetime) -> Pair:
+    # Column defaults apply only at INSERT; the schedule is computed before that.
+    return Pair(
+        workspace_id=mentee.workspace_id,
+        mentee=mentee,
+        mentor=mentor,
+        state=PairState.PENDING,
+        cadence_unit=DEFAULT_CADENCE.unit,
+        cadence_interval=DEFAULT_CADENCE.interval,
+        cadence_weekday=DEFAULT_CADENCE.weekday,
+        cadence_time=DEFAULT_CADENCE.at,
+        unanswered_prompts=0,
+        going_cold=False,
+        requested_at=now,
+    )
+
+
 def request_mentor(
     session: Session, *, mentee: Person, mentor: Person, default_capacity: int, now: datetime
 ) -> Pair:
     _check_new_pair(session, mentee=mentee, mentor=mentor)
     _check_capacity(session, mentor, default_capacity=default_capacity)
-    pair = Pair(
-        workspace_id=mentee.workspace_id,
-        mentee=mentee,
-        mentor=mentor,
-        state=PairState.PENDING,
-        requested_at=now,
-    )
+    pair = _new_pair(mentee=mentee, mentor=mentor, now=now)
     session.add(pair)
     session.flush()
     return pair
@@ -163,13 +175,7 @@ def pair_directly(
     """A coordinator's pairing: active at once, no consent round."""
     _check_new_pair(session, mentee=mentee, mentor=mentor)
     _check_capacity(session, mentor, default_capacity=default_capacity)
-    pair = Pair(
-        workspace_id=mentee.workspace_id,
-        mentee=mentee,
-        mentor=mentor,
-        state=PairState.PENDING,
-        requested_at=now,
-    )
+    pair = _new_pair(mentee=mentee, mentor=mentor, now=now)
     session.add(pair)
     _activate(pair, now=now, hours=hours)
     session.flush()
@@ -179,7 +185,8 @@ def pair_directly(
 def _require_running(pair: Pair, *, verb: str) -> None:
     if pair.state is PairState.PENDING:
         raise UserError(
-            f"This pair is still waiting for the mentor's answer; you can't {verb} it yet."
+            f"This pair is still waiting for the mentor's answer; you can't {verb} it yet.",
+            example="/mentor list",
         )
 
 

@@ -11,6 +11,8 @@ def problem_text(error: UserError) -> str:
     text = f":warning: {error.message}"
     if error.example:
         text += f"\nFor example: `{error.example}`"
+    else:
+        text += "\n`/mentor help` lists every command."
     return text
 
 
