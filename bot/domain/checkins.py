@@ -113,12 +113,42 @@ def record_meeting(
     """Either member says they met: the round is complete."""
     require_running(pair)
     today = now.astimezone(zone(actor.tz)).date()
+    latest = last_complete(session, pair)
+    if (
+        latest is not None
+        and latest.completed_at is not None
+        and latest.completed_at.astimezone(zone(actor.tz)).date() == today
+        and not _has_open_activity(session, pair)
+    ):
+        # A second "we met" on the same day is the same meeting.
+        return Recorded(checkin=latest, pair=pair, role=_role(pair, actor), completed_now=False)
     checkin = _open_round(session, pair, now=now)
     checkin.met_on = check_met_on(met_on or today, today=today)
     session.flush()
     done = _complete_if_ready(checkin, pair, session=session, hours=hours, now=now)
-    role = "mentee" if actor.id == pair.mentee_id else "mentor"
-    return Recorded(checkin=checkin, pair=pair, role=role, completed_now=done)
+    return Recorded(checkin=checkin, pair=pair, role=_role(pair, actor), completed_now=done)
+
+
+def _role(pair: Pair, person: Person) -> str:
+    return "mentee" if person.id == pair.mentee_id else "mentor"
+
+
+def _has_open_activity(session: Session, pair: Pair) -> bool:
+    return (
+        session.execute(
+            select(CheckIn.id)
+            .where(
+                CheckIn.pair_id == pair.id,
+                CheckIn.completed_at.is_(None),
+                or_(
+                    CheckIn.mentee_checked_in_at.is_not(None),
+                    CheckIn.mentor_responded_at.is_not(None),
+                ),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def pair_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> Pair | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,6 +25,8 @@ class GoalList:
 
 
 def check_goal_text(text: str) -> str:
+    # Control characters (NUL above all) are never meant, and PostgreSQL refuses NUL.
+    text = "".join(char for char in text if unicodedata.category(char) != "Cc" or char.isspace())
     text = " ".join(text.split())
     if not text:
         raise UserError("Say what the goal is.", example=GOAL_EXAMPLE)

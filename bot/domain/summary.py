@@ -24,13 +24,14 @@ class ProgramSummary:
 
 
 def program_summary(session: Session, *, workspace_id: int, now: datetime) -> ProgramSummary:
-    counts = dict(
-        session.execute(
+    counts: dict[PairState, int] = {
+        state: count
+        for state, count in session.execute(
             select(Pair.state, func.count())
             .where(Pair.workspace_id == workspace_id)
             .group_by(Pair.state)
-        ).tuples()
-    )
+        )
+    }
     recent = session.scalar(
         select(func.count())
         .select_from(CheckIn)
