@@ -6,7 +6,13 @@ Every client points at SLACK_API_URL and retries what is worth retrying: rate li
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -27,6 +33,7 @@ def make_web_client(
     *,
     rate_limit_retries: int = 2,
     server_error_retries: int = 2,
+    connection_retries: int = 2,
     timeout: int = REQUEST_TIMEOUT_SECONDS,
 ) -> WebClient:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
@@ -35,7 +42,9 @@ def make_web_client(
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+            ConnectionErrorRetryHandler(
+                max_retry_count=connection_retries, interval_calculator=backoff
+            ),
             RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
             ServerErrorRetryHandler(
                 max_retry_count=server_error_retries, interval_calculator=backoff
@@ -53,3 +62,108 @@ def ensure_checkin_space(client: WebClient, pair: Pair) -> str:
     )
     pair.checkin_channel_id = str(opened["channel"]["id"])
     return pair.checkin_channel_id
+
+
+# --- Nudges ----------------------------------------------------------------------------------
+
+# Errors that retrying cannot fix: the pair is paused and the coordinators are told.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "invalid_auth",
+        "token_revoked",
+        "cannot_dm_bot",
+        "missing_scope",
+    }
+)
+
+
+class FaultKind(enum.Enum):
+    RATE_LIMITED = "rate_limited"  # try again after Retry-After; nothing was posted
+    TRANSIENT = "transient"  # 5xx or no answer: maybe posted, retry with backoff
+    PERMANENT = "permanent"  # pause the pair, tell coordinators
+    REJECTED = "rejected"  # Slack refused this message itself; retrying would not help
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    reason: str
+    retry_after: int = 0
+
+
+def classify(error: Exception) -> Fault:
+    """What a failed Web API call means for a delivery."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        code = str(error.response.get("error") or f"http_{status}")
+        if status == 429 or code == "ratelimited":
+            headers = {key.lower(): value for key, value in (error.response.headers or {}).items()}
+            raw = headers.get("retry-after", "1")
+            raw = raw[0] if isinstance(raw, list) else raw
+            return Fault(FaultKind.RATE_LIMITED, "ratelimited", max(1, int(str(raw) or "1")))
+        if status >= 500 or code in {
+            "internal_error",
+            "fatal_error",
+            "service_unavailable",
+            "request_timeout",
+        }:
+            return Fault(FaultKind.TRANSIENT, code)
+        if code in PERMANENT_ERRORS:
+            return Fault(FaultKind.PERMANENT, code)
+        return Fault(FaultKind.REJECTED, code)
+    if isinstance(error, OSError):  # timeouts, refused or reset connections
+        return Fault(FaultKind.TRANSIENT, type(error).__name__)
+    raise error
+
+
+def post_nudge(
+    client: WebClient,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, Any]],
+    metadata: dict[str, object],
+    thread_ts: str | None = None,
+) -> tuple[str, str]:
+    """The one Slack call per nudge. Returns (channel ID, ts)."""
+    response = client.chat_postMessage(
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        metadata=metadata,
+        thread_ts=thread_ts,
+        unfurl_links=False,
+    )
+    return str(response["channel"]), str(response["ts"])
+
+
+def find_own_post(
+    client: WebClient,
+    *,
+    channel: str,
+    thread_ts: str | None,
+    matches: Callable[[dict[str, Any]], bool],
+) -> str | None:
+    """The ts of a recent post of ours that `matches`, by its message metadata, if any."""
+    if thread_ts:
+        response = client.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+        )
+    else:
+        response = client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=200
+        )
+    for message in response.get("messages") or []:
+        if matches(message):
+            return str(message["ts"])
+    return None
+
+
+def dm_channel(client: WebClient, slack_user_id: str) -> str:
+    return str(client.conversations_open(users=slack_user_id)["channel"]["id"])

@@ -10,8 +10,10 @@ import threading
 from datetime import UTC, datetime
 from types import FrameType
 
+from bot.config import database_url_from_environment
 from bot.service import configure_logging, open_database, settings_or_exit
-from bot.slack_out import make_web_client
+from jobs.preview import print_preview
+from jobs.runtime import make_dispatcher
 from jobs.scheduler import start_scheduler
 from jobs.tick import tick
 
@@ -65,11 +67,11 @@ def run_tick(at: datetime | None) -> None:
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url)
     now = at or datetime.now(UTC)
-    report = tick(database.sessions, make_web_client(settings), now=now)
+    report = tick(database.sessions, make_dispatcher(settings, database.sessions), now=now)
     print(
-        f"tick at {now.isoformat()}: planned {report.plan.planned}, sent {report.dispatch.sent}, "
-        f"skipped {report.dispatch.skipped}, retrying {report.dispatch.retrying}, "
-        f"failed {report.dispatch.failed}"
+        f"tick at {now.isoformat()}: planned {report.plan.planned}, resumed {report.plan.resumed}, "
+        f"sent {report.dispatch.sent}, skipped {report.dispatch.skipped}, "
+        f"retrying {report.dispatch.retrying}, failed {report.dispatch.failed}"
     )
 
 
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "tick":
         run_tick(args.at)
     elif args.command == "preview":
-        print("preview: no pairs are scheduled yet", file=sys.stdout)
+        database = open_database(database_url_from_environment())
+        print_preview(database.sessions, weeks=args.weeks, now=datetime.now(UTC), out=sys.stdout)
     else:
         run_worker()
 

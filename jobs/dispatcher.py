@@ -1,16 +1,51 @@
-"""Claims due deliveries and sends them."""
+"""Claims due deliveries and sends them, exactly once.
+
+Each delivery is claimed with a lease. Before posting, the delivery is marked `in_doubt`
+and committed; the post carries the delivery ID in Slack message metadata. Whoever finds a
+delivery still in doubt (its claimer crashed, or Slack did not answer) first looks for that
+post, so a crash between Slack's answer and our commit never sends twice.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.blocks import nudges as nudge_blocks
+from bot.blocks.home import GoalLine
+from bot.domain import goals, people
+from bot.domain.cadence import WorkingHours
+from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.slack_out import (
+    Fault,
+    FaultKind,
+    classify,
+    dm_channel,
+    ensure_checkin_space,
+    find_own_post,
+    post_nudge,
+)
 from bot.store.db import SessionFactory
-from bot.store.models import Delivery, DeliveryStatus
+from bot.store.deliveries import claim_due
+from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
+
+log = logging.getLogger("rounds.dispatcher")
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+MAX_ATTEMPTS = 8
+BACKOFF_START = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
 
 
 @dataclass
@@ -19,16 +54,266 @@ class DispatchReport:
     skipped: int = 0
     retrying: int = 0
     failed: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    def add(self, delivery_id: int, outcome: str) -> None:
+        self.outcomes[delivery_id] = outcome
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
-def count_due(session: Session, *, now: datetime) -> int:
-    statement = select(func.count()).where(
-        Delivery.status == DeliveryStatus.SCHEDULED, Delivery.due_at <= now
-    )
-    return int(session.scalar(statement) or 0)
+@dataclass(frozen=True)
+class Outgoing:
+    recipients: list[Person]  # whose DM it goes to; empty for the check-in space
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
 
 
-def dispatch_due(sessions: SessionFactory, client: WebClient, *, now: datetime) -> DispatchReport:
-    with sessions() as session:
-        count_due(session, now=now)
-    return DispatchReport()
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def backoff(attempts: int) -> timedelta:
+    delay: timedelta = BACKOFF_START * 2 ** max(0, attempts - 1)
+    return min(BACKOFF_CAP, delay)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        client: WebClient,
+        *,
+        hours: WorkingHours,
+        coordinators: Collection[str] = (),
+        worker: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.hours = hours
+        self.configured_coordinators = frozenset(coordinators)
+        self.worker = worker or worker_name()
+
+    def run(self, *, now: datetime) -> DispatchReport:
+        """Send everything due by `now`; returns when nothing claimable is left."""
+        report = DispatchReport()
+        while True:
+            with self.sessions.begin() as session:
+                claimed = [
+                    d.id
+                    for d in claim_due(
+                        session, now=now, lease=LEASE, worker=self.worker, limit=BATCH
+                    )
+                ]
+            if not claimed:
+                return report
+            for delivery_id in claimed:
+                try:
+                    report.add(delivery_id, self.deliver(delivery_id, now=now))
+                except Exception:
+                    # A bug, not a Slack answer: the lease runs out and the delivery is retried.
+                    log.exception("delivery %s failed unexpectedly", delivery_id)
+                    report.add(delivery_id, "retrying")
+
+    def deliver(self, delivery_id: int, *, now: datetime) -> str:
+        with self.sessions() as session:
+            delivery = session.get(Delivery, delivery_id)
+            if (
+                delivery is None
+                or delivery.status is not DeliveryStatus.SENDING
+                or delivery.claimed_by != self.worker
+            ):
+                return "retrying"  # someone re-claimed it after our lease ran out
+            pair = delivery.pair
+            decision = decide(session, delivery, pair, hours=self.hours, now=now)
+            if decision.verdict is Verdict.SKIP:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
+            if decision.verdict is Verdict.LATER:
+                assert decision.at is not None
+                delivery.status, delivery.due_at, delivery.lease_expires_at = (
+                    DeliveryStatus.SCHEDULED,
+                    decision.at,
+                    None,
+                )
+                delivery.outcome = decision.reason
+                session.commit()
+                return "retrying"
+            outgoing = self._compose(session, delivery, pair)
+            if outgoing is None:
+                return self._finish(
+                    session, delivery, DeliveryStatus.SKIPPED, "no coordinator to tell", now
+                )
+            try:
+                self._send(session, delivery, pair, outgoing, now=now)
+            except Exception as error:
+                return self._fault(session, delivery, pair, classify(error), now)
+            return "sent"
+
+    # --- composing ---------------------------------------------------------------------------
+
+    def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
+        mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
+        if delivery.kind is DeliveryKind.PROMPT:
+            open_goals = [
+                GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
+                for goal in goals.open_goals_of_pair(session, pair)
+            ]
+            text, blocks = nudge_blocks.prompt(
+                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals
+            )
+            return Outgoing([], text, blocks)
+        if delivery.kind is DeliveryKind.FOLLOW_UP:
+            text, blocks = nudge_blocks.follow_up(mentee=mentee, mentor=mentor)
+            return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
+        if delivery.kind is DeliveryKind.GRATITUDE:
+            return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
+        if delivery.kind is DeliveryKind.WRAP_UP:
+            return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
+        coordinators = self._coordinators(session, pair)
+        if not coordinators:
+            log.warning(
+                "pair %s was paused (%s) but no coordinator is known", pair.id, pair.paused_reason
+            )
+            return None
+        text, blocks = nudge_blocks.coordinator_alert(
+            mentee=mentee, mentor=mentor, reason=pair.paused_reason or "?"
+        )
+        return Outgoing(coordinators, text, blocks)
+
+    def _coordinators(self, session: Session, pair: Pair) -> list[Person]:
+        # Configured coordinators may never have talked to Rounds: meet them now.
+        for slack_user_id in sorted(self.configured_coordinators):
+            people.person_for(session, workspace=pair.workspace, slack_user_id=slack_user_id)
+        return list(
+            session.execute(
+                select(Person)
+                .where(
+                    Person.workspace_id == pair.workspace_id,
+                    or_(
+                        Person.is_coordinator.is_(True),
+                        Person.is_slack_admin.is_(True),
+                        Person.slack_user_id.in_(self.configured_coordinators),
+                    ),
+                )
+                .order_by(Person.id)
+            ).scalars()
+        )
+
+    # --- sending -----------------------------------------------------------------------------
+
+    def _send(
+        self, session: Session, delivery: Delivery, pair: Pair, outgoing: Outgoing, *, now: datetime
+    ) -> None:
+        metadata = nudge_blocks.metadata(delivery.id)
+
+        def ours(message: dict[str, Any]) -> bool:
+            return nudge_blocks.delivery_id_of(message) == delivery.id
+
+        targets: list[tuple[str, Person | None]]
+        if outgoing.recipients:
+            targets = [
+                (person.dm_channel_id or person.slack_user_id, person)
+                for person in outgoing.recipients
+            ]
+        else:
+            targets = [(delivery.channel_id or ensure_checkin_space(self.client, pair), None)]
+            session.commit()  # keep the space we may just have opened
+        channel = ts = ""
+        for target, person in targets:
+            if delivery.in_doubt:
+                lookup = (
+                    target
+                    if person is None
+                    else (person.dm_channel_id or dm_channel(self.client, person.slack_user_id))
+                )
+                found = find_own_post(
+                    self.client, channel=lookup, thread_ts=outgoing.thread_ts, matches=ours
+                )
+                if found:
+                    channel, ts = lookup, found
+                    continue
+            # Committed before the post: if we die after Slack accepts it, the next claimer
+            # looks for the post first.
+            delivery.in_doubt = True
+            session.commit()
+            channel, ts = post_nudge(
+                self.client,
+                channel=target,
+                text=outgoing.text,
+                blocks=outgoing.blocks,
+                metadata=metadata,
+                thread_ts=outgoing.thread_ts,
+            )
+            if person is not None:
+                person.dm_channel_id = channel
+        delivery.channel_id, delivery.ts = channel, ts
+        self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
+        if delivery.kind is DeliveryKind.PROMPT:
+            plan_follow_up(session, delivery, pair, hours=self.hours, now=now)
+        session.commit()
+
+    def _finish(
+        self,
+        session: Session,
+        delivery: Delivery,
+        status: DeliveryStatus,
+        outcome: str,
+        now: datetime,
+        *,
+        commit: bool = True,
+    ) -> str:
+        delivery.status = status
+        delivery.outcome = outcome[:200]
+        delivery.finished_at = now
+        delivery.lease_expires_at = None
+        delivery.in_doubt = False
+        if commit:
+            session.commit()
+        return {
+            DeliveryStatus.SENT: "sent",
+            DeliveryStatus.SKIPPED: "skipped",
+            DeliveryStatus.FAILED: "failed",
+        }[status]
+
+    def _fault(
+        self, session: Session, delivery: Delivery, pair: Pair, fault: Fault, now: datetime
+    ) -> str:
+        session.rollback()  # drop whatever the failed send left half-done; the row is reloaded
+        log.warning(
+            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+        )
+        if fault.kind is FaultKind.RATE_LIMITED:
+            # Nothing was posted. Wait as long as Slack asks, without holding up other deliveries.
+            delivery.status = DeliveryStatus.SCHEDULED
+            delivery.not_before = now + timedelta(seconds=fault.retry_after)
+            delivery.in_doubt = False
+            delivery.attempts -= 1  # a refusal to listen is not an attempt
+            delivery.lease_expires_at = None
+            delivery.outcome = "ratelimited"
+            session.commit()
+            return "retrying"
+        if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.SCHEDULED
+            delivery.not_before = now + backoff(delivery.attempts)
+            delivery.lease_expires_at = None
+            delivery.outcome = f"retrying: {fault.reason}"
+            session.commit()
+            return "retrying"
+        if fault.kind is FaultKind.TRANSIENT:
+            return self._finish(
+                session,
+                delivery,
+                DeliveryStatus.FAILED,
+                f"gave up after {delivery.attempts} attempts: {fault.reason}",
+                now,
+            )
+        if (
+            fault.kind is FaultKind.PERMANENT
+            and pair.state in (PairState.ACTIVE, PairState.PAUSED)
+            and delivery.kind is not DeliveryKind.COORDINATOR_ALERT
+        ):
+            pair.state = PairState.PAUSED
+            pair.paused_until = None
+            pair.paused_reason = fault.reason
+            plan_coordinator_alert(session, pair=pair, reason=fault.reason, now=now)
+        return self._finish(session, delivery, DeliveryStatus.FAILED, fault.reason, now)

@@ -1,4 +1,4 @@
-"""Turns pair schedules into due deliveries (one row per pair, kind and period)."""
+"""Turns pair schedules into due deliveries: one row per (pair, kind, period)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,28 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.cadence import WorkingHours
+from bot.domain.nudges import end_pause_if_over, plan_prompt
+from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
+from bot.store.events import forget_old_events
+
+BATCH = 500
+
 
 @dataclass
 class PlanReport:
     planned: int = 0
+    resumed: int = 0
 
 
-def plan_due(session: Session, *, now: datetime) -> PlanReport:
-    """Insert the deliveries that are due by `now`. Pairs and their cadence arrive in issue 3/4."""
-    return PlanReport()
+def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanReport:
+    """Plan every prompt due by `now`. Touches only due rows, found through indexes."""
+    report = PlanReport()
+    for pair in pairs_with_pause_over(session, today_utc=now.date(), limit=BATCH):
+        report.resumed += end_pause_if_over(pair, hours=hours, now=now)
+    while due := pairs_due_for_prompt(session, now=now, limit=BATCH):
+        for pair in due:
+            report.planned += plan_prompt(session, pair, hours=hours, now=now)
+        session.flush()
+    forget_old_events(session, now=now)
+    return report

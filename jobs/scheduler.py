@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
-from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
-from jobs.tick import run_dispatcher, run_planner
+from jobs.dispatcher import Dispatcher
+from jobs.runtime import make_dispatcher
+from jobs.tick import run_planner
 
 log = logging.getLogger("rounds.jobs")
 
@@ -18,14 +21,24 @@ PLANNER_EVERY_SECONDS = 60
 DISPATCHER_EVERY_SECONDS = 5
 
 
+def _guarded(name: str, work: Callable[[datetime], Any]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            work(datetime.now(UTC))
+        except Exception:
+            log.exception("%s pass failed; the next pass tries again", name)
+
+    return run
+
+
 def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundScheduler:
-    client = make_web_client(settings)
+    dispatcher: Dispatcher = make_dispatcher(settings, sessions)
     scheduler = BackgroundScheduler(timezone=UTC)
     # A timer that fell behind runs once, not once per missed beat: each pass reads the
-    # clock itself and catches up on everything due.
+    # clock itself and catches up on everything due. No misfire is ever dropped.
     beat = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
     scheduler.add_job(
-        lambda: run_planner(sessions, now=datetime.now(UTC)),
+        _guarded("planner", lambda now: run_planner(sessions, hours=dispatcher.hours, now=now)),
         "interval",
         seconds=PLANNER_EVERY_SECONDS,
         id="planner",
@@ -33,7 +46,7 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         **beat,
     )
     scheduler.add_job(
-        lambda: run_dispatcher(sessions, client, now=datetime.now(UTC)),
+        _guarded("dispatcher", lambda now: dispatcher.run(now=now)),
         "interval",
         seconds=DISPATCHER_EVERY_SECONDS,
         id="dispatcher",

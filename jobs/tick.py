@@ -6,10 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_sdk import WebClient
-
+from bot.domain.cadence import WorkingHours
 from bot.store.db import SessionFactory
-from jobs.dispatcher import DispatchReport, dispatch_due
+from jobs.dispatcher import Dispatcher, DispatchReport
 from jobs.planner import PlanReport, plan_due
 
 log = logging.getLogger("rounds.jobs")
@@ -21,25 +20,12 @@ class TickReport:
     dispatch: DispatchReport
 
 
-def run_planner(sessions: SessionFactory, *, now: datetime) -> PlanReport:
-    try:
-        with sessions.begin() as session:
-            return plan_due(session, now=now)
-    except Exception:
-        log.exception("planner pass failed; the next pass will try again")
-        return PlanReport()
-
-
-def run_dispatcher(sessions: SessionFactory, client: WebClient, *, now: datetime) -> DispatchReport:
-    try:
-        return dispatch_due(sessions, client, now=now)
-    except Exception:
-        log.exception("dispatcher pass failed; the next pass will try again")
-        return DispatchReport()
-
-
-def tick(sessions: SessionFactory, client: WebClient, *, now: datetime) -> TickReport:
-    """Plan, then send everything due by `now`. Errors propagate: the caller decides."""
+def run_planner(sessions: SessionFactory, *, hours: WorkingHours, now: datetime) -> PlanReport:
     with sessions.begin() as session:
-        plan = plan_due(session, now=now)
-    return TickReport(plan=plan, dispatch=dispatch_due(sessions, client, now=now))
+        return plan_due(session, now=now, hours=hours)
+
+
+def tick(sessions: SessionFactory, dispatcher: Dispatcher, *, now: datetime) -> TickReport:
+    """Plan, then send everything due by `now`. Errors propagate: the caller decides."""
+    plan = run_planner(sessions, hours=dispatcher.hours, now=now)
+    return TickReport(plan=plan, dispatch=dispatcher.run(now=now))

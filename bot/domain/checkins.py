@@ -14,6 +14,7 @@ from bot.domain.cadence import WorkingHours, zone
 from bot.domain.errors import UserError
 from bot.domain.nudges import plan_gratitude
 from bot.domain.schedule import next_prompt_after_checkin
+from bot.store import deliveries
 from bot.store.models import CheckIn, Delivery, Pair, PairState, Person
 
 RUNNING_STATES = (PairState.ACTIVE, PairState.PAUSED)
@@ -25,6 +26,13 @@ class Recorded:
     pair: Pair
     role: str  # "mentee" or "mentor"
     completed_now: bool
+
+
+def pair_clock(session: Session, pair: Pair, now: datetime) -> datetime:
+    """Now, but never before the pair's latest nudge: an answer follows what it answers.
+    (Always `now` in production; keeps `jobs tick --at` rehearsals of the future coherent.)"""
+    latest = deliveries.latest_post_time(session, pair.id)
+    return max(now, latest) if latest is not None else now
 
 
 def require_running(pair: Pair) -> None:
@@ -80,6 +88,7 @@ def record_mentee_update(
 ) -> Recorded:
     """The mentee posted an update (by /checkin or the form) into the check-in space."""
     require_running(pair)
+    now = pair_clock(session, pair, now)
     checkin = _open_round(session, pair, now=now)
     checkin.mentee_checked_in_at = now
     checkin.post_channel_id, checkin.post_ts = channel_id, ts
@@ -112,6 +121,7 @@ def record_meeting(
 ) -> Recorded:
     """Either member says they met: the round is complete."""
     require_running(pair)
+    now = pair_clock(session, pair, now)
     today = now.astimezone(zone(actor.tz)).date()
     latest = last_complete(session, pair)
     if (
@@ -183,6 +193,7 @@ def record_thread_reply(
     pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
     if pair is None or pair.state not in RUNNING_STATES:
         return None
+    now = pair_clock(session, pair, now)
     if author == pair.mentor.slack_user_id:
         role = "mentor"
     elif author == pair.mentee.slack_user_id:

@@ -120,6 +120,7 @@ def _new_pair(*, mentee: Person, mentor: Person, now: datetime) -> Pair:
         cadence_time=DEFAULT_CADENCE.at,
         unanswered_prompts=0,
         going_cold=False,
+        thanks_sent=0,
         requested_at=now,
     )
 

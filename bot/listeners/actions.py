@@ -7,6 +7,7 @@ from slack_bolt import App
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks import goals as goal_blocks
 from bot.blocks import home as home_blocks
+from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.domain import checkins, pairs, people
 from bot.domain.errors import UserError
@@ -210,6 +211,17 @@ def handle_open_goal_form(request: SlackRequest) -> None:
     )
 
 
+def handle_send_thanks(request: SlackRequest) -> None:
+    pair, me = pair_from_button(request)
+    if pair.mentee_id != me.id:
+        raise UserError(STALE)
+    request.ack()
+    request.client.views_open(
+        trigger_id=request.trigger_id,
+        view=nudge_blocks.thanks_modal(pair_id=pair.id, mentor=pair.mentor.slack_user_id),
+    )
+
+
 ACTIONS = {
     pair_blocks.ACCEPT: handle_accept,
     pair_blocks.DECLINE: handle_decline,
@@ -222,6 +234,7 @@ ACTIONS = {
     checkin_blocks.OPEN_FORM: handle_open_checkin_form,
     home_blocks.CHECKIN: handle_open_checkin_form,
     home_blocks.ADD_GOAL: handle_open_goal_form,
+    nudge_blocks.SEND_THANKS: handle_send_thanks,
 }
 
 

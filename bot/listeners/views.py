@@ -10,12 +10,14 @@ from slack_bolt import App
 
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks import goals as goal_blocks
+from bot.blocks import nudges as nudge_blocks
 from bot.domain import checkins, goals
 from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.listeners.commands.checkin import post_update
 from bot.listeners.commands.goal import add_to_pair, goal_line
 from bot.listeners.people import actor
+from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
 from bot.store.models import Pair
@@ -125,9 +127,32 @@ def handle_goal_form(request: SlackRequest) -> None:
     add_to_pair(request, pair, str(values.get("text") or ""), due_on)
 
 
+MAX_THANKS_LENGTH = 2000
+
+
+def handle_thanks_form(request: SlackRequest) -> None:
+    """Deliver the mentee's note to the mentor; keep only the fact that thanks were sent."""
+    note = str(form_values(request).get("note") or "").strip()
+    pair = _mentee_pair(request, _metadata_pair_id(request))
+    if not note or len(note) > MAX_THANKS_LENGTH:
+        request.ack(
+            response_action="errors",
+            errors={"note": f"Write a note of 1 to {MAX_THANKS_LENGTH} characters."},
+        )
+        return
+    request.ack()
+    text, blocks = nudge_blocks.thanks_note(mentee=pair.mentee.slack_user_id, note=note)
+    request.client.chat_postMessage(channel=pair.mentor.slack_user_id, text=text, blocks=blocks)
+    pair.thanks_sent += 1
+    pair.last_thanks_at = request.now
+    request.session.commit()
+    answer(request, f":gift_heart: Your thanks went to <@{pair.mentor.slack_user_id}>.")
+
+
 VIEWS = {
     checkin_blocks.FORM: handle_checkin_form,
     goal_blocks.ADD_FORM: handle_goal_form,
+    nudge_blocks.THANKS_FORM: handle_thanks_form,
 }
 
 

@@ -178,6 +178,8 @@ class Pair(Base):
     last_complete_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unanswered_prompts: Mapped[int] = mapped_column(Integer, default=0)
     going_cold: Mapped[bool] = mapped_column(Boolean, default=False)
+    thanks_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_thanks_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -249,7 +251,12 @@ class Delivery(Base):
     )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Not to be tried again before this (rate limits, backoff after Slack errors).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a post may have reached Slack without our knowing: a crash or a timeout.
+    # The next attempt first looks for its own earlier post.
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     channel_id: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))

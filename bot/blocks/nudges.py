@@ -1,0 +1,136 @@
+"""The nudges themselves: prompt, follow-up, gratitude reminder, wrap-up, coordinator alert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.blocks.checkins import OPEN_FORM, SNOOZE
+from bot.blocks.common import Block, actions, button, context, mention, plain, section
+from bot.blocks.home import WE_MET, GoalLine, goal_lines
+
+SEND_THANKS = "gratitude_send_thanks"
+THANKS_FORM = "thanks_form"
+METADATA_EVENT = "rounds_nudge"
+
+Message = tuple[str, list[Block]]
+
+
+def metadata(delivery_id: int) -> dict[str, object]:
+    """Slack message metadata that lets a retry find its own earlier post."""
+    return {"event_type": METADATA_EVENT, "event_payload": {"delivery_id": delivery_id}}
+
+
+def delivery_id_of(message: dict[str, object]) -> int | None:
+    meta = message.get("metadata")
+    if not isinstance(meta, dict) or meta.get("event_type") != METADATA_EVENT:
+        return None
+    payload = meta.get("event_payload")
+    value = payload.get("delivery_id") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) else None
+
+
+def prompt(*, pair_id: int, mentee: str, mentor: str, goals: Sequence[GoalLine]) -> Message:
+    text = f":wave: Time to check in, {mention(mentee)} and {mention(mentor)}!"
+    body = (
+        f"{text}\n{mention(mentee)}, come prepared: one question, one idea you're chewing on, "
+        "or one challenge you'd like help with. Post it here with `/checkin <update>` "
+        f"(or *Log a check-in*), and {mention(mentor)} can answer in the thread."
+    )
+    blocks: list[Block] = [section(body)]
+    if goals:
+        blocks.append(section("*Open goals*\n" + goal_lines(goals)))
+    else:
+        blocks.append(context("No goals yet — `/goal add …` gives your conversations a direction."))
+    blocks.append(
+        actions(
+            button("We met", WE_MET, str(pair_id), style="primary"),
+            button("Snooze a week", SNOOZE, str(pair_id)),
+            button("Log a check-in", OPEN_FORM, str(pair_id)),
+            block_id=f"prompt_{pair_id}",
+        )
+    )
+    return text, blocks
+
+
+def follow_up(*, mentee: str, mentor: str) -> Message:
+    text = (
+        f"A gentle nudge, {mention(mentee)} and {mention(mentor)}: a quick note here keeps "
+        'things moving — even "busy week, let\'s talk next time" counts. :seedling:'
+    )
+    return text, [section(text)]
+
+
+def gratitude(*, pair_id: int, mentor: str) -> Message:
+    text = (
+        f":sparkles: You and {mention(mentor)} just had a check-in. "
+        "A short thank-you goes a long way."
+    )
+    return text, [
+        section(
+            f"{text} Mentors rarely hear what their time meant — one sentence about what "
+            "helped is plenty."
+        ),
+        actions(
+            button("Send thanks", SEND_THANKS, str(pair_id), style="primary"),
+            block_id=f"thanks_{pair_id}",
+        ),
+    ]
+
+
+def wrap_up(*, mentor: str) -> Message:
+    text = f":mortar_board: Your mentorship with {mention(mentor)} has ended in Rounds."
+    return text, [
+        section(
+            f"{text} Before you move on, thank them — a note about what you'll carry forward "
+            "means a lot. And when you're ready, consider mentoring someone yourself: "
+            "`/mentor help` shows how pairs start."
+        )
+    ]
+
+
+def coordinator_alert(*, mentee: str, mentor: str, reason: str) -> Message:
+    text = (
+        f":warning: Rounds paused the pair {mention(mentee)} and {mention(mentor)}: Slack refused "
+        f"its nudge ({reason})."
+    )
+    return text, [
+        section(
+            f"{text} A member may have left the workspace or the check-in space may be "
+            f"archived. When it's sorted, either member can run `/mentor resume`."
+        )
+    ]
+
+
+def thanks_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
+    return {
+        "type": "modal",
+        "callback_id": THANKS_FORM,
+        "private_metadata": json.dumps({"pair": pair_id}),
+        "title": plain("Send thanks"),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "blocks": [
+            context(
+                f"Rounds delivers your note to {mention(mentor)} and keeps only that you sent one."
+            ),
+            {
+                "type": "input",
+                "block_id": "note",
+                "label": plain("Your note"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 2000,
+                    "placeholder": plain("What helped, and what you'll do with it"),
+                },
+            },
+        ],
+    }
+
+
+def thanks_note(*, mentee: str, note: str) -> Message:
+    text = f":gift_heart: {mention(mentee)} sent you a thank-you note"
+    quoted = "\n".join(f">{line}" for line in note.splitlines() or [""])
+    return text, [section(f"{text}:\n{quoted}")]

@@ -1,0 +1,163 @@
+"""Queries on the nudge outbox and on the pairs the planner looks at.
+
+Claims use FOR UPDATE SKIP LOCKED on PostgreSQL, so any number of dispatchers share the
+outbox without a leader; SQLite has one writer (BEGIN IMMEDIATE), which is the same promise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from bot.store.upsert import insert_ignoring_duplicates
+
+_WITH_MEMBERS = (selectinload(Pair.mentee), selectinload(Pair.mentor))
+
+
+def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequence[Pair]:
+    """Active pairs whose next prompt time has come; reads only due rows, through an index."""
+    return (
+        session.execute(
+            select(Pair)
+            .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now)
+            .order_by(Pair.next_prompt_at)
+            .limit(limit)
+            .options(*_WITH_MEMBERS)
+            .with_for_update(skip_locked=True, of=Pair)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def pairs_with_pause_over(session: Session, *, today_utc: date, limit: int) -> Sequence[Pair]:
+    """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone)."""
+    return (
+        session.execute(
+            select(Pair)
+            .where(
+                Pair.state == PairState.PAUSED, Pair.paused_until <= today_utc + timedelta(days=1)
+            )
+            .order_by(Pair.id)
+            .limit(limit)
+            .options(*_WITH_MEMBERS)
+            .with_for_update(skip_locked=True, of=Pair)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def add_delivery(
+    session: Session,
+    *,
+    pair_id: int,
+    kind: DeliveryKind,
+    period: str,
+    due_at: datetime,
+    now: datetime,
+    thread_ts: str | None = None,
+    channel_id: str | None = None,
+) -> bool:
+    """One row per (pair, kind, period): a second insert for the same period is a no-op."""
+    return insert_ignoring_duplicates(
+        session,
+        Delivery,
+        {
+            "pair_id": pair_id,
+            "kind": kind,
+            "period": period,
+            "status": DeliveryStatus.SCHEDULED,
+            "due_at": due_at,
+            "created_at": now,
+            "attempts": 0,
+            "in_doubt": False,
+            "thread_ts": thread_ts,
+            "channel_id": channel_id,
+        },
+    )
+
+
+def claim_due(
+    session: Session, *, now: datetime, lease: timedelta, worker: str, limit: int
+) -> Sequence[Delivery]:
+    """Take up to `limit` due deliveries (and ones whose earlier claim's lease ran out)."""
+    due = or_(
+        and_(
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Delivery.due_at <= now,
+            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+        ),
+        and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_expires_at < now),
+    )
+    claimed = (
+        session.execute(
+            select(Delivery)
+            .where(due)
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        .scalars()
+        .all()
+    )
+    for delivery in claimed:
+        if delivery.status is DeliveryStatus.SENDING:
+            # The last claimer vanished mid-send: its post may have reached Slack.
+            delivery.in_doubt = True
+        delivery.status = DeliveryStatus.SENDING
+        delivery.lease_expires_at = now + lease
+        delivery.claimed_by = worker
+        delivery.attempts += 1
+    return claimed
+
+
+def latest_sent_prompt(session: Session, pair_id: int) -> Delivery | None:
+    return session.execute(
+        select(Delivery)
+        .where(
+            Delivery.pair_id == pair_id,
+            Delivery.kind == DeliveryKind.PROMPT,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .order_by(Delivery.finished_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def prompt_of_follow_up(session: Session, follow_up: Delivery) -> Delivery | None:
+    return session.execute(
+        select(Delivery).where(
+            Delivery.pair_id == follow_up.pair_id,
+            Delivery.kind == DeliveryKind.PROMPT,
+            Delivery.period == follow_up.period,
+        )
+    ).scalar_one_or_none()
+
+
+def latest_post_time(session: Session, pair_id: int) -> datetime | None:
+    """When Rounds last posted a nudge for the pair."""
+    return session.execute(
+        select(Delivery.finished_at)
+        .where(Delivery.pair_id == pair_id, Delivery.status == DeliveryStatus.SENT)
+        .order_by(Delivery.finished_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def scheduled_for_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[Delivery]:
+    if not pair_ids:
+        return []
+    return (
+        session.execute(
+            select(Delivery)
+            .where(Delivery.pair_id.in_(pair_ids), Delivery.status == DeliveryStatus.SCHEDULED)
+            .order_by(Delivery.due_at)
+        )
+        .scalars()
+        .all()
+    )

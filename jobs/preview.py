@@ -1,0 +1,114 @@
+"""`python -m jobs preview`: the nudges each pair would get, assuming nobody checks in.
+
+Sends nothing and changes nothing, so a coordinator can see the rhythm before launch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain.cadence import WorkingHours, add_working_days, local_instant, zone
+from bot.domain.nudges import FOLLOW_UP_AFTER_WORKING_DAYS, following_prompt
+from bot.domain.schedule import cadence_of, first_prompt_from
+from bot.store.db import SessionFactory
+from bot.store.deliveries import scheduled_for_pairs
+from bot.store.models import DeliveryKind, Pair, PairState
+
+KIND_NAMES = {
+    DeliveryKind.PROMPT: "check-in prompt",
+    DeliveryKind.FOLLOW_UP: "follow-up (if nobody answered)",
+    DeliveryKind.GRATITUDE: "gratitude reminder",
+    DeliveryKind.WRAP_UP: "mentor wrap-up",
+    DeliveryKind.COORDINATOR_ALERT: "coordinator alert",
+}
+
+
+@dataclass(frozen=True)
+class Planned:
+    at: datetime
+    zone_name: str
+    kind: DeliveryKind
+
+
+def _prompts(
+    pair: Pair, *, now: datetime, until: datetime, hours: WorkingHours
+) -> Iterator[Planned]:
+    tz_name = str(zone(pair.mentee.tz))
+    if pair.state is PairState.PAUSED:
+        if pair.paused_until is None:
+            return  # paused until someone resumes it
+        start = local_instant(pair.paused_until, hours.start, zone(pair.mentee.tz))
+        at = first_prompt_from(pair, now=max(now, start - timedelta(seconds=1)), hours=hours)
+    else:
+        at = pair.next_prompt_at or first_prompt_from(pair, now=now, hours=hours)
+    while at <= until:
+        yield Planned(at, tz_name, DeliveryKind.PROMPT)
+        local = at.astimezone(zone(pair.mentee.tz))
+        follow_day = add_working_days(local.date(), FOLLOW_UP_AFTER_WORKING_DAYS)
+        follow = local_instant(follow_day, local.time().replace(tzinfo=None), zone(pair.mentee.tz))
+        if follow <= until:
+            yield Planned(follow, tz_name, DeliveryKind.FOLLOW_UP)
+        at = following_prompt(pair, at, hours=hours)
+
+
+def preview(
+    session: Session, *, weeks: int, now: datetime, hours: WorkingHours
+) -> list[tuple[Pair, list[Planned]]]:
+    until = now + timedelta(weeks=weeks)
+    live = (
+        session.execute(
+            select(Pair)
+            .where(Pair.state.in_((PairState.ACTIVE, PairState.PAUSED)))
+            .order_by(Pair.id)
+            .options(selectinload(Pair.mentee), selectinload(Pair.mentor))
+        )
+        .scalars()
+        .all()
+    )
+    already = scheduled_for_pairs(session, [pair.id for pair in live])
+    result = []
+    for pair in live:
+        planned = list(_prompts(pair, now=now, until=until, hours=hours))
+        planned += [
+            Planned(d.due_at, str(zone(pair.mentee.tz)), d.kind)
+            for d in already
+            if d.pair_id == pair.id and d.kind is not DeliveryKind.PROMPT and d.due_at <= until
+        ]
+        result.append((pair, sorted(planned, key=lambda item: item.at)))
+    return result
+
+
+def print_preview(sessions: SessionFactory, *, weeks: int, now: datetime, out: TextIO) -> None:
+    with sessions() as session:
+        plans = preview(session, weeks=weeks, now=now, hours=WorkingHours())
+        if not plans:
+            print("No active or paused pairs yet: nothing to preview.", file=out)
+            return
+        print(
+            f"Nudges for the next {weeks} weeks, assuming nobody checks in (times are local):",
+            file=out,
+        )
+        for pair, planned in plans:
+            state = ""
+            if pair.state is PairState.PAUSED:
+                until = f" until {pair.paused_until.isoformat()}" if pair.paused_until else ""
+                state = f" [paused{until}]"
+            print(
+                f"\nPair {pair.id}: mentee {pair.mentee.slack_user_id}, "
+                f"mentor {pair.mentor.slack_user_id} — {cadence_of(pair).describe()}{state}",
+                file=out,
+            )
+            if not planned:
+                print("  (nothing in this window)", file=out)
+            for item in planned:
+                local = item.at.astimezone(zone(item.zone_name))
+                print(
+                    f"  {local:%Y-%m-%d %a  %H:%M}  {item.zone_name:<22} {KIND_NAMES[item.kind]}",
+                    file=out,
+                )

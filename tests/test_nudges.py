@@ -1,0 +1,281 @@
+"""The nudge engine, ticked through time: prompts at 09:00 local, follow-ups, gratitude,
+wrap-ups, going cold, pauses, downtime, and the cost of each nudge."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.domain import checkins, pairs
+from bot.domain.cadence import WorkingHours, zone
+from bot.domain.nudges import plan_wrap_up
+from bot.domain.schedule import next_prompt_after_checkin
+from bot.service import Database
+from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from jobs.dispatcher import Dispatcher
+from jobs.preview import print_preview
+from jobs.runtime import make_dispatcher
+from jobs.tick import TickReport, tick
+from tests.factories import make_pair
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
+from tests.test_journey import assert_database_holds_none_of
+from tests.test_pairs_flow import press
+
+STUDENT, MENTOR, SPACE = "U0STUDENT", "U0MENTOR", "G0SPACE"
+HOURS = WorkingHours()
+# Tuesday 5 January 2027, 10:00 in New York: the pair starts; the first prompt is two weeks on.
+START = datetime(2027, 1, 5, 15, 0, tzinfo=UTC)
+FIRST_PROMPT = datetime(2027, 1, 19, 14, 0, tzinfo=UTC)  # Tuesday 09:00 EST
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@pytest.fixture
+def dispatcher(settings: Settings, database: Database) -> Dispatcher:
+    return make_dispatcher(settings, database.sessions)
+
+
+@pytest.fixture
+def pair_id(database: Database, fake_slack: FakeSlack) -> int:
+    fake_slack.add_channel(SPACE, members=[STUDENT, MENTOR])
+    return make_pair(database, mentee=STUDENT, mentor=MENTOR, now=START, channel=SPACE)
+
+
+def run(database: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:
+    return tick(database.sessions, dispatcher, now=now)
+
+
+def rows(database: Database, kind: DeliveryKind | None = None) -> list[Delivery]:
+    with database.sessions() as session:
+        query = select(Delivery).order_by(Delivery.id)
+        if kind is not None:
+            query = query.where(Delivery.kind == kind)
+        return list(session.execute(query).scalars())
+
+
+def pair_of(database: Database, pair_id: int) -> Pair:
+    with database.sessions() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        return pair
+
+
+def reply_in_thread(database: Database, author: str, thread_ts: str) -> None:
+    with database.sessions.begin() as session:
+        recorded = checkins.record_thread_reply(
+            session,
+            channel_id=SPACE,
+            thread_ts=thread_ts,
+            author=author,
+            hours=HOURS,
+            now=datetime.now(UTC),
+        )
+        assert recorded is not None
+
+
+def test_prompt_follow_up_and_gratitude_arrive_on_time(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    assert pair_of(database, pair_id).next_prompt_at == FIRST_PROMPT
+
+    assert run(database, dispatcher, FIRST_PROMPT - timedelta(minutes=1)).dispatch.sent == 0
+    report = run(database, dispatcher, FIRST_PROMPT)
+    assert (report.plan.planned, report.dispatch.sent) == (1, 1)
+    (prompt_call,) = fake_slack.calls_to("chat.postMessage")
+    assert prompt_call.args["channel"] == SPACE
+    assert prompt_call.args["metadata"]["event_type"] == "rounds_nudge"
+    shown = json.dumps(prompt_call.args["blocks"])
+    for button in ("We met", "Snooze a week", "Log a check-in"):
+        assert button in shown
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.status is DeliveryStatus.SENT
+
+    # Nobody answers: Friday (three working days on), same time, in the prompt's thread.
+    assert run(database, dispatcher, at("2027-01-22T13:59:00Z")).dispatch.sent == 0
+    assert run(database, dispatcher, at("2027-01-22T14:00:00Z")).dispatch.sent == 1
+    follow_up = fake_slack.calls_to("chat.postMessage")[-1]
+    assert follow_up.args["thread_ts"] == prompt.ts
+
+    reply_in_thread(database, STUDENT, prompt.ts)
+    reply_in_thread(database, MENTOR, prompt.ts)
+    (gratitude,) = rows(database, DeliveryKind.GRATITUDE)
+    # The working day after Friday's answer is Monday; 09:00 in New York.
+    assert gratitude.due_at == at("2027-01-25T14:00:00Z")
+    assert run(database, dispatcher, at("2027-01-25T14:00:00Z")).dispatch.sent == 1
+    thanks = fake_slack.calls_to("chat.postMessage")[-1]
+    assert thanks.args["channel"] == STUDENT and "Send thanks" in json.dumps(thanks.args["blocks"])
+    # The cadence clock restarted at the complete check-in.
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-09T14:00:00Z")
+
+
+def test_an_answered_prompt_gets_no_follow_up(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    reply_in_thread(database, STUDENT, prompt.ts)
+    report = run(database, dispatcher, at("2027-01-22T14:00:00Z"))
+    assert (report.dispatch.sent, report.dispatch.skipped) == (0, 1)
+    (follow_up,) = rows(database, DeliveryKind.FOLLOW_UP)
+    assert (follow_up.status, follow_up.outcome) == (DeliveryStatus.SKIPPED, "answered")
+
+
+def test_one_slack_call_per_nudge_at_steady_state(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.reset()
+    fake_slack.add_channel(SPACE, members=[STUDENT, MENTOR])
+    run(database, dispatcher, FIRST_PROMPT)
+    assert [call.method for call in fake_slack.calls] == ["chat.postMessage"]
+
+
+@pytest.mark.parametrize(
+    ("late_by", "sent", "skipped"),
+    [
+        (timedelta(hours=6), 1, 0),  # 15:00 the same day: still in working hours
+        (timedelta(hours=9), 0, 1),  # 18:00: the day's hours are over
+        (timedelta(days=3), 0, 1),
+        (timedelta(weeks=5), 0, 1),  # two and a half periods: still one row, not three
+    ],
+)
+def test_after_downtime_missed_periods_collapse_into_one(
+    database: Database,
+    dispatcher: Dispatcher,
+    pair_id: int,
+    late_by: timedelta,
+    sent: int,
+    skipped: int,
+) -> None:
+    now = FIRST_PROMPT + late_by
+    report = run(database, dispatcher, now)
+    assert (report.dispatch.sent, report.dispatch.skipped) == (sent, skipped)
+    assert len(rows(database, DeliveryKind.PROMPT)) == 1
+    assert pair_of(database, pair_id).next_prompt_at > now
+
+
+def test_ticking_twice_sends_once(database: Database, dispatcher: Dispatcher, pair_id: int) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    again = run(database, dispatcher, FIRST_PROMPT + timedelta(minutes=1))
+    assert (again.plan.planned, again.dispatch.sent) == (0, 0)
+
+
+def test_two_unanswered_prompts_in_a_row_flag_the_pair_going_cold(
+    database: Database, dispatcher: Dispatcher, pair_id: int
+) -> None:
+    for prompt_at in ("2027-01-19", "2027-02-02", "2027-02-16"):
+        run(database, dispatcher, at(f"{prompt_at}T14:00:00Z"))
+    pair = pair_of(database, pair_id)
+    assert (pair.unanswered_prompts, pair.going_cold) == (2, True)
+    prompts = rows(database, DeliveryKind.PROMPT)
+    reply_in_thread(database, STUDENT, prompts[-1].ts)
+    reply_in_thread(database, MENTOR, prompts[-1].ts)
+    assert pair_of(database, pair_id).going_cold is False
+
+
+def test_a_paused_pair_hears_nothing_until_its_date(
+    database: Database, dispatcher: Dispatcher, pair_id: int
+) -> None:
+    with database.sessions.begin() as session:
+        pairs.pause(session.get(Pair, pair_id), until=datetime(2027, 2, 1).date(), now=START)
+    assert run(database, dispatcher, FIRST_PROMPT).dispatch.sent == 0
+    assert rows(database) == []
+    report = run(database, dispatcher, at("2027-02-01T06:00:00Z"))  # 01:00 on the date, NY
+    assert report.plan.resumed == 1
+    pair = pair_of(database, pair_id)
+    assert pair.state is PairState.ACTIVE
+    assert pair.next_prompt_at == at("2027-02-02T14:00:00Z")  # the first Tuesday from then
+    assert run(database, dispatcher, at("2027-02-02T14:00:00Z")).dispatch.sent == 1
+
+
+def test_a_snoozed_prompt_comes_a_week_later_at_the_same_local_time(
+    database: Database,
+    dispatcher: Dispatcher,
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    pair_id: int,
+) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-02T14:00:00Z")
+    press(slack, fake_slack, user=MENTOR, action_id="checkin_snooze", value=str(pair_id))
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-09T14:00:00Z")
+
+
+def test_an_ended_pair_gets_a_wrap_up_in_working_hours_and_nothing_else(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        pairs.end(pair, actor=pair.mentee, now=at("2027-01-19T23:00:00Z"))
+        plan_wrap_up(session, pair=pair, hours=HOURS, now=at("2027-01-19T23:00:00Z"))
+    (wrap_up,) = rows(database, DeliveryKind.WRAP_UP)
+    assert wrap_up.due_at == at("2027-01-20T14:00:00Z")  # 18:00 is after hours: next morning
+    report = run(database, dispatcher, at("2027-01-22T14:00:00Z"))
+    outcomes = {d.kind: d.status for d in rows(database)}
+    assert outcomes[DeliveryKind.WRAP_UP] is DeliveryStatus.SENT
+    assert outcomes[DeliveryKind.FOLLOW_UP] is DeliveryStatus.SKIPPED
+    assert report.plan.planned == 0
+    assert "has ended" in fake_slack.calls_to("chat.postMessage")[-1].args["text"]
+
+
+def test_send_thanks_delivers_the_note_and_keeps_only_the_fact(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database, pair_id: int
+) -> None:
+    response = slack.interaction(
+        view_submission_payload(
+            user=STUDENT,
+            callback_id="thanks_form",
+            values={"note": {"value": {"type": "plain_text_input", "value": "Thank you, truly"}}},
+            private_metadata=json.dumps({"pair": pair_id}),
+        )
+    )
+    assert response.status == 200
+    (note,) = fake_slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == MENTOR)
+    assert "Thank you, truly" in json.dumps(note.args["blocks"])
+    fake_slack.wait_for("chat.postMessage", lambda c: c.args["channel"] == STUDENT)
+    assert pair_of(database, pair_id).thanks_sent == 1
+    assert_database_holds_none_of(database, ["Thank you, truly"])
+
+
+def test_the_send_thanks_button_opens_the_form(
+    slack: SlackSender, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    payload = block_action_payload(
+        user=STUDENT, action_id="gratitude_send_thanks", value=str(pair_id)
+    )
+    assert slack.interaction(payload).status == 200
+    (opened,) = fake_slack.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == "thanks_form"
+
+
+def test_preview_shows_the_coming_rhythm(database: Database, pair_id: int) -> None:
+    out = io.StringIO()
+    print_preview(database.sessions, weeks=5, now=START, out=out)
+    lines = out.getvalue().splitlines()
+    assert any("every 2 weeks on Tuesday at 09:00" in line for line in lines)
+    prompts = [line for line in lines if "check-in prompt" in line]
+    assert [line.split()[0] for line in prompts] == ["2027-01-19", "2027-02-02"]
+    assert all("09:00" in line and "America/New_York" in line for line in prompts)
+    follow_ups = [line for line in lines if "follow-up" in line]
+    assert follow_ups[0].split()[0] == "2027-01-22"
+    assert rows(database) == []  # preview sends and stores nothing
+
+
+def test_the_prompt_follows_the_mentees_zone(
+    database: Database, dispatcher: Dispatcher, pair_id: int
+) -> None:
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        pair.mentee.tz = pair.mentor.tz = "Europe/London"
+        pair.next_prompt_at = next_prompt_after_checkin(pair, anchor=START, hours=HOURS)
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-01-19T09:00:00Z")
+    local = at("2027-01-19T09:00:00Z").astimezone(zone("Europe/London"))
+    assert local.hour == 9
