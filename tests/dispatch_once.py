@@ -16,9 +16,7 @@ def main() -> None:
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url, migrate=False)
     report = make_dispatcher(settings, database.sessions).run(now=parse_instant(sys.argv[1]))
-    print(
-        f"sent {report.sent} skipped {report.skipped} retrying {report.retrying} failed {report.failed}"
-    )
+    print(f"sent {report.sent} skipped {report.skipped} retrying {report.retrying}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -184,7 +184,7 @@ def test_a_paused_pair_hears_nothing_until_its_date(
     database: Database, dispatcher: Dispatcher, pair_id: int
 ) -> None:
     with database.sessions.begin() as session:
-        pairs.pause(session.get(Pair, pair_id), until=datetime(2027, 2, 1).date(), now=START)
+        pairs.pause(session.get(Pair, pair_id), until=date(2027, 2, 1), now=START)
     assert run(database, dispatcher, FIRST_PROMPT).dispatch.sent == 0
     assert rows(database) == []
     report = run(database, dispatcher, at("2027-02-01T06:00:00Z"))  # 01:00 on the date, NY
