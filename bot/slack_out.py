@@ -107,12 +107,9 @@ def classify(error: Exception) -> Fault:
             raw = headers.get("retry-after", "1")
             raw = raw[0] if isinstance(raw, list) else raw
             return Fault(FaultKind.RATE_LIMITED, "ratelimited", max(1, int(str(raw) or "1")))
-        if status >= 500 or code in {
-            "internal_error",
-            "fatal_error",
-            "service_unavailable",
-            "request_timeout",
-        }:
+        if status >= 500:
+            return Fault(FaultKind.TRANSIENT, f"http_{status}")  # the body is an HTML page
+        if code in {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}:
             return Fault(FaultKind.TRANSIENT, code)
         if code in PERMANENT_ERRORS:
             return Fault(FaultKind.PERMANENT, code)

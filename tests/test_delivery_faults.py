@@ -1,0 +1,268 @@
+"""Exactly once, whatever Slack or the machine does: rate limits, server errors, slow answers,
+permanent refusals, several dispatchers at once, and a worker killed mid-send."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.service import Database
+from bot.slack_out import make_web_client
+from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from bot.domain.nudges import plan_prompt
+from bot.store.deliveries import pairs_due_for_prompt
+from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher
+from jobs.runtime import make_dispatcher, working_hours
+from tests.factories import make_pair
+from tests.fake_slack import FakeSlack
+from tests.test_nudges import FIRST_PROMPT, SPACE, START, rows, run
+
+STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def dispatcher(settings: Settings, database: Database) -> Dispatcher:
+    return make_dispatcher(settings, database.sessions)
+
+
+@pytest.fixture
+def pair_id(database: Database, fake_slack: FakeSlack) -> int:
+    fake_slack.add_channel(SPACE, members=[STUDENT, MENTOR])
+    return make_pair(database, mentee=STUDENT, mentor=MENTOR, now=START, channel=SPACE)
+
+
+def posts_of(fake_slack: FakeSlack, delivery_id: int) -> int:
+    return sum(
+        1
+        for message in fake_slack.messages()
+        if (message.get("metadata") or {}).get("event_payload", {}).get("delivery_id")
+        == delivery_id
+    )
+
+
+def test_429_waits_retry_after_then_sends_once(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=7)
+    first = run(database, dispatcher, FIRST_PROMPT)
+    assert first.dispatch.retrying == 1
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.not_before == FIRST_PROMPT + timedelta(seconds=7)
+    assert run(database, dispatcher, FIRST_PROMPT + timedelta(seconds=6)).dispatch.sent == 0
+    assert run(database, dispatcher, FIRST_PROMPT + timedelta(seconds=7)).dispatch.sent == 1
+    assert posts_of(fake_slack, prompt.id) == 1
+
+
+def test_a_rate_limit_does_not_hold_up_other_deliveries(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.add_channel("G0OTHER", members=["U0S2", "U0M2"])
+    make_pair(database, mentee="U0S2", mentor="U0M2", now=START, channel="G0OTHER")
+    fake_slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    report = run(database, dispatcher, FIRST_PROMPT)
+    assert (report.dispatch.sent, report.dispatch.retrying) == (1, 1)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_retry_with_backoff(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int, status: int
+) -> None:
+    fake_slack.fail_next("chat.postMessage", status=status, times=2)
+    assert run(database, dispatcher, FIRST_PROMPT).dispatch.retrying == 1
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.not_before == FIRST_PROMPT + timedelta(seconds=30)
+    assert run(database, dispatcher, FIRST_PROMPT + timedelta(seconds=30)).dispatch.retrying == 1
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.not_before == FIRST_PROMPT + timedelta(seconds=90)  # 30 s, then 60 s
+    assert run(database, dispatcher, FIRST_PROMPT + timedelta(seconds=90)).dispatch.sent == 1
+    assert posts_of(fake_slack, prompt.id) == 1
+
+
+def test_a_slow_answer_that_did_post_is_not_posted_again(
+    settings: Settings, database: Database, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    impatient = Dispatcher(
+        database.sessions,
+        make_web_client(
+            settings, rate_limit_retries=0, server_error_retries=0, connection_retries=0, timeout=1
+        ),
+        hours=working_hours(settings),
+    )
+    fake_slack.delay("chat.postMessage", 2.5)  # Slack posts, but answers after we gave up
+    assert run(database, impatient, FIRST_PROMPT).dispatch.retrying == 1
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.in_doubt is True
+    report = run(database, impatient, FIRST_PROMPT + timedelta(minutes=1))
+    assert report.dispatch.sent == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert fake_slack.calls_to("conversations.history")  # it looked before posting again
+    assert posts_of(fake_slack, prompt.id) == 1
+
+
+def test_a_server_that_never_recovers_ends_in_failed_with_a_reason(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.fail_next("chat.postMessage", status=500, times=100)
+    now = FIRST_PROMPT
+    for _ in range(MAX_ATTEMPTS):
+        run(database, dispatcher, now)
+        (prompt,) = rows(database, DeliveryKind.PROMPT)
+        if prompt.status is not DeliveryStatus.SCHEDULED:
+            break
+        assert prompt.not_before is not None
+        now = prompt.not_before
+    assert prompt.status is DeliveryStatus.FAILED
+    assert prompt.outcome == f"gave up after {MAX_ATTEMPTS} attempts: http_500"
+    assert len(fake_slack.calls_to("chat.postMessage")) == MAX_ATTEMPTS
+    # Each retry after an answerless failure first looked for an earlier post.
+    assert len(fake_slack.calls_to("conversations.history")) == MAX_ATTEMPTS - 1
+
+
+PERMANENT = [
+    "account_inactive",
+    "user_not_found",
+    "channel_not_found",
+    "is_archived",
+    "not_in_channel",
+    "invalid_auth",
+]
+
+
+@pytest.mark.parametrize("error", PERMANENT)
+def test_permanent_errors_pause_the_pair_and_tell_coordinators_once(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int, error: str
+) -> None:
+    fake_slack.fail_next("chat.postMessage", error=error)
+    report = run(database, dispatcher, FIRST_PROMPT)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert (prompt.status, prompt.outcome) == (DeliveryStatus.FAILED, error)
+    with database.sessions() as session:
+        pair = session.get(Pair, pair_id)
+        assert (pair.state, pair.paused_reason) == (PairState.PAUSED, error)
+    # The alert is planned in the same pass and goes out in it.
+    assert report.dispatch.failed == 1
+    alerts = [c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "UCOORD"]
+    assert len(alerts) == 1 and error in alerts[0].args["text"]
+    run(database, dispatcher, FIRST_PROMPT + timedelta(weeks=3))
+    assert (
+        len([c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "UCOORD"])
+        == 1
+    )
+    assert all(d.status in {DeliveryStatus.SENT, DeliveryStatus.FAILED} for d in rows(database))
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_API_URL": settings.slack_api_url,
+        "DATABASE_URL": settings.database_url,
+    }
+
+
+def _seed_due_prompts(
+    database: Database, fake_slack: FakeSlack, *, pairs: int, per_pair: int, now: datetime
+) -> None:
+    made = []
+    for index in range(pairs):
+        channel = f"G{index:07d}"
+        fake_slack.add_channel(channel, members=[f"U1{index:06d}", f"U2{index:06d}"])
+        mentee, mentor = f"U1{index:06d}", f"U2{index:06d}"
+        made.append(
+            (make_pair(database, mentee=mentee, mentor=mentor, now=START, channel=channel), channel)
+        )
+    with database.sessions.begin() as session:
+        for pair_id, channel in made:
+            session.add_all(
+                Delivery(
+                    pair_id=pair_id,
+                    kind=DeliveryKind.PROMPT,
+                    period=f"load-{number:04d}",
+                    status=DeliveryStatus.SCHEDULED,
+                    due_at=now - timedelta(minutes=1),
+                    channel_id=channel,
+                    attempts=0,
+                    in_doubt=False,
+                    created_at=now,
+                )
+                for number in range(per_pair)
+            )
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_several_dispatcher_processes_post_each_of_1000_deliveries_exactly_once(
+    settings: Settings, database: Database, fake_slack: FakeSlack
+) -> None:
+    now = FIRST_PROMPT
+    _seed_due_prompts(database, fake_slack, pairs=20, per_pair=50, now=now)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.dispatch_once", now.isoformat()],
+            cwd=REPO,
+            env=_env(settings),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    sent_by_each = [int(out.split()[1]) for out, _ in outputs]
+    assert sum(sent_by_each) == 1000
+    assert sum(1 for count in sent_by_each if count) >= 2, "the work was not shared"
+    delivered = [
+        (message.get("metadata") or {}).get("event_payload", {}).get("delivery_id")
+        for message in fake_slack.messages()
+    ]
+    assert len(delivered) == 1000 and len(set(delivered)) == 1000
+    assert {d.status for d in rows(database, DeliveryKind.PROMPT)} == {DeliveryStatus.SENT}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_after_slack_accepted_the_post_neither_loses_nor_repeats_it(
+    settings: Settings,
+    database: Database,
+    dispatcher: Dispatcher,
+    fake_slack: FakeSlack,
+    pair_id: int,
+) -> None:
+    with database.sessions.begin() as session:
+        for pair in pairs_due_for_prompt(session, now=FIRST_PROMPT, limit=10):
+            plan_prompt(session, pair, hours=working_hours(settings), now=FIRST_PROMPT)
+    fake_slack.delay("chat.postMessage", 30)  # accepted at once, answered much later
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.dispatch_once", FIRST_PROMPT.isoformat()],
+        cwd=REPO,
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        fake_slack.wait_for("chat.postMessage", timeout=60)
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert (prompt.status, prompt.in_doubt) == (DeliveryStatus.SENDING, True)
+    assert len(fake_slack.messages(SPACE)) == 1  # Slack has it; we never recorded it
+
+    # Restarted after the lease ran out: the nudge is found, not sent again.
+    report = run(database, dispatcher, FIRST_PROMPT + timedelta(minutes=3))
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.status is DeliveryStatus.SENT
+    assert report.dispatch.sent == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert prompt.ts == fake_slack.messages(SPACE)[0]["ts"]
