@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import Settings
+from bot.domain.nudges import plan_prompt
 from bot.service import Database
 from bot.slack_out import make_web_client
-from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
-from bot.domain.nudges import plan_prompt
 from bot.store.deliveries import pairs_due_for_prompt
+from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher
 from jobs.runtime import make_dispatcher, working_hours
 from tests.factories import make_pair

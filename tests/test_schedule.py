@@ -24,6 +24,10 @@ from bot.store.models import CadenceUnit, Pair, PairState, Person
 HOURS = WorkingHours()
 
 
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)  # type: ignore[arg-type, misc]
+
+
 def pair_in(mentee_tz: str, mentor_tz: str | None = None, cadence: Cadence | None = None) -> Pair:
     cadence = cadence or Cadence(CadenceUnit.WEEK, 1, 1, time(9))
     return Pair(
@@ -98,17 +102,17 @@ def test_29_february() -> None:
     ("local", "tz", "expected_utc"),
     [
         # 02:30 does not exist on 14 March 2027 in New York: it moves forward to 03:30 EDT.
-        (datetime(2027, 3, 14, 2, 30), "America/New_York", datetime(2027, 3, 14, 7, 30)),
+        ((date(2027, 3, 14), time(2, 30)), "America/New_York", utc(2027, 3, 14, 7, 30)),
         # 01:30 happens twice on 7 November: the first (EDT) is meant.
-        (datetime(2027, 11, 7, 1, 30), "America/New_York", datetime(2027, 11, 7, 5, 30)),
-        (datetime(2027, 3, 28, 1, 30), "Europe/London", datetime(2027, 3, 28, 1, 30)),
+        ((date(2027, 11, 7), time(1, 30)), "America/New_York", utc(2027, 11, 7, 5, 30)),
+        # London skips 01:00-02:00 on 28 March: 01:30 GMT would be 02:30 BST.
+        ((date(2027, 3, 28), time(1, 30)), "Europe/London", utc(2027, 3, 28, 1, 30)),
     ],
 )
 def test_nonexistent_and_repeated_local_times(
-    local: datetime, tz: str, expected_utc: datetime
+    local: tuple[date, time], tz: str, expected_utc: datetime
 ) -> None:
-    instant = local_instant(local.date(), local.time(), zone(tz))
-    assert instant == expected_utc.replace(tzinfo=UTC)
+    assert local_instant(*local, zone(tz)) == expected_utc
 
 
 @pytest.mark.parametrize(
@@ -150,15 +154,14 @@ def test_working_days(start: date, count: int, expected: date) -> None:
 @pytest.mark.parametrize(
     ("now", "expected"),
     [
-        (datetime(2027, 1, 19, 15, 0), datetime(2027, 1, 19, 15, 0)),  # Tue 10:00 NY: now
-        (datetime(2027, 1, 19, 23, 0), datetime(2027, 1, 20, 14, 0)),  # Tue 18:00: Wed 09:00
-        (datetime(2027, 1, 23, 15, 0), datetime(2027, 1, 25, 14, 0)),  # Saturday: Monday
-        (datetime(2027, 1, 19, 12, 0), datetime(2027, 1, 19, 14, 0)),  # 07:00: at 09:00
+        (utc(2027, 1, 19, 15, 0), utc(2027, 1, 19, 15, 0)),  # Tue 10:00 NY: now
+        (utc(2027, 1, 19, 23, 0), utc(2027, 1, 20, 14, 0)),  # Tue 18:00: Wed 09:00
+        (utc(2027, 1, 23, 15, 0), utc(2027, 1, 25, 14, 0)),  # Saturday: Monday
+        (utc(2027, 1, 19, 12, 0), utc(2027, 1, 19, 14, 0)),  # 07:00: at 09:00
     ],
 )
 def test_the_next_working_moment(now: datetime, expected: datetime) -> None:
-    moment = next_working_moment(now.replace(tzinfo=UTC), zone("America/New_York"), HOURS)
-    assert moment == expected.replace(tzinfo=UTC)
+    assert next_working_moment(now, zone("America/New_York"), HOURS) == expected
 
 
 def test_an_unknown_zone_falls_back_instead_of_failing_a_nudge() -> None:
