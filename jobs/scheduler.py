@@ -10,8 +10,10 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
+from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 from jobs.dispatcher import Dispatcher
+from jobs.profiles import refresh_stale_profiles
 from jobs.runtime import make_dispatcher
 from jobs.tick import run_planner
 
@@ -19,6 +21,7 @@ log = logging.getLogger("rounds.jobs")
 
 PLANNER_EVERY_SECONDS = 60
 DISPATCHER_EVERY_SECONDS = 5
+PROFILES_EVERY_SECONDS = 15 * 60
 
 
 def _guarded(name: str, work: Callable[[datetime], Any]) -> Callable[[], None]:
@@ -50,6 +53,19 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         "interval",
         seconds=DISPATCHER_EVERY_SECONDS,
         id="dispatcher",
+        **beat,
+    )
+    profiles_client = make_web_client(settings)
+    scheduler.add_job(
+        _guarded(
+            "profiles",
+            lambda now: refresh_stale_profiles(
+                sessions, profiles_client, hours=dispatcher.hours, now=now
+            ),
+        ),
+        "interval",
+        seconds=PROFILES_EVERY_SECONDS,
+        id="profiles",
         **beat,
     )
     scheduler.start()

@@ -16,9 +16,11 @@ from bot.domain.cadence import WorkingHours, zone
 from bot.domain.nudges import plan_wrap_up
 from bot.domain.schedule import next_prompt_after_checkin
 from bot.service import Database
+from bot.slack_out import make_web_client
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import Dispatcher
 from jobs.preview import print_preview
+from jobs.profiles import refresh_stale_profiles
 from jobs.runtime import make_dispatcher
 from jobs.tick import TickReport, tick
 from tests.factories import make_pair
@@ -279,3 +281,20 @@ def test_the_prompt_follows_the_mentees_zone(
     assert pair_of(database, pair_id).next_prompt_at == at("2027-01-19T09:00:00Z")
     local = at("2027-01-19T09:00:00Z").astimezone(zone("Europe/London"))
     assert local.hour == 9
+
+
+def test_a_stale_zone_is_refreshed_off_the_nudge_path_and_keeps_the_local_time(
+    database: Database, settings: Settings, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.add_user(STUDENT, tz="Europe/London")
+    fake_slack.add_user(MENTOR, tz="Europe/London")
+    client = make_web_client(settings)
+    assert refresh_stale_profiles(database.sessions, client, hours=HOURS, now=START) == 2
+    with database.sessions() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair.mentee.tz == "Europe/London"
+        assert pair.next_prompt_at == at(
+            "2027-01-19T09:00:00Z"
+        )  # still Tuesday 09:00, now in London
+    # Fresh profiles are left alone for a week.
+    assert refresh_stale_profiles(database.sessions, client, hours=HOURS, now=START) == 0

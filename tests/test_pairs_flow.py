@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -344,3 +345,43 @@ def test_the_home_tab_shows_coordinators_the_program(
     slack.event({"type": "app_home_opened", "user": STUDENT, "channel": "D0S", "tab": "home"})
     student_view = fake_slack.wait_for("views.publish", count=2)[-1]
     assert "Program summary" not in json.dumps(student_view.args["view"])
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_replies_arriving_together_complete_the_check_in(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database, attempt: int
+) -> None:
+    """Slack delivers events in parallel; both replies must land in the same round."""
+    pair_id = make_pair(database, mentee=STUDENT, mentor=MENTOR, channel="G0SPACE")
+    with database.sessions.begin() as session:
+        session.add(
+            Delivery(
+                pair_id=pair_id,
+                kind=DeliveryKind.PROMPT,
+                period="2027-01-05",
+                status=DeliveryStatus.SENT,
+                due_at=datetime.now(UTC) - timedelta(hours=1),
+                finished_at=datetime.now(UTC) - timedelta(hours=1),
+                channel_id="G0SPACE",
+                ts="1700000000.000100",
+                attempts=1,
+            )
+        )
+    events = [
+        {
+            "type": "message",
+            "channel": "G0SPACE",
+            "channel_type": "mpim",
+            "user": user,
+            "text": "hi",
+            "ts": f"{time.time() + index:.6f}",
+            "thread_ts": "1700000000.000100",
+        }
+        for index, user in enumerate((STUDENT, MENTOR))
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert all(reply.status == 200 for reply in pool.map(slack.event, events))
+    fake_slack.wait_for("reactions.add", count=2)
+    with database.sessions() as session:
+        (checkin,) = session.execute(select(CheckIn)).scalars().all()
+        assert checkin.completed_at is not None

@@ -28,6 +28,12 @@ class Recorded:
     completed_now: bool
 
 
+def _lock(session: Session, pair: Pair) -> None:
+    """One check-in change per pair at a time: two replies arriving together must see each
+    other's round, or neither would complete it. (SQLite already has one writer.)"""
+    session.execute(select(Pair.id).where(Pair.id == pair.id).with_for_update())
+
+
 def pair_clock(session: Session, pair: Pair, now: datetime) -> datetime:
     """Now, but never before the pair's latest nudge: an answer follows what it answers.
     (Always `now` in production; keeps `jobs tick --at` rehearsals of the future coherent.)"""
@@ -88,6 +94,7 @@ def record_mentee_update(
 ) -> Recorded:
     """The mentee posted an update (by /checkin or the form) into the check-in space."""
     require_running(pair)
+    _lock(session, pair)
     now = pair_clock(session, pair, now)
     checkin = _open_round(session, pair, now=now)
     checkin.mentee_checked_in_at = now
@@ -121,6 +128,7 @@ def record_meeting(
 ) -> Recorded:
     """Either member says they met: the round is complete."""
     require_running(pair)
+    _lock(session, pair)
     now = pair_clock(session, pair, now)
     today = now.astimezone(zone(actor.tz)).date()
     latest = last_complete(session, pair)
@@ -193,6 +201,7 @@ def record_thread_reply(
     pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
     if pair is None or pair.state not in RUNNING_STATES:
         return None
+    _lock(session, pair)
     now = pair_clock(session, pair, now)
     if author == pair.mentor.slack_user_id:
         role = "mentor"
