@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -66,12 +67,13 @@ def run_worker() -> None:
 def run_tick(at: datetime | None) -> None:
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url)
-    now = at or datetime.now(UTC)
-    report = tick(database.sessions, make_dispatcher(settings, database.sessions), now=now)
+    started_at, started = at or datetime.now(UTC), time.perf_counter()
+    report = tick(database.sessions, make_dispatcher(settings, database.sessions), now=at)
     print(
-        f"tick at {now.isoformat()}: planned {report.plan.planned}, resumed {report.plan.resumed}, "
-        f"sent {report.dispatch.sent}, skipped {report.dispatch.skipped}, "
-        f"retrying {report.dispatch.retrying}, failed {report.dispatch.failed}"
+        f"tick at {started_at.isoformat()}: planned {report.plan.planned}, "
+        f"resumed {report.plan.resumed}, sent {report.dispatch.sent}, "
+        f"skipped {report.dispatch.skipped}, retrying {report.dispatch.retrying}, "
+        f"failed {report.dispatch.failed} in {time.perf_counter() - started:.2f} s"
     )
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -78,6 +79,60 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_CAP, delay)
 
 
+class GateClosedError(Exception):
+    """The gate says Slack would refuse this post until `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class RateGate:
+    """What this process has learned from Slack's 429s, so it does not knock again too soon.
+
+    Slack limits chat.postMessage to about one message a second per channel, plus a
+    workspace-wide budget, and a 429 does not say which one ran out. A 429 holds its own
+    channel; a second 429 on another channel within the first one's wait means the
+    workspace's budget is spent, and then every channel waits.
+    """
+
+    PER_CHANNEL_WINDOW = timedelta(seconds=1)
+
+    def __init__(self) -> None:
+        self.channel_until: dict[str, datetime] = {}
+        self.workspace_until: datetime | None = None
+        self.last_post: dict[str, datetime] = {}
+        self.suspect_until: datetime | None = None
+
+    def held_until(self, channel: str, now: datetime) -> datetime | None:
+        holds = [self.workspace_until, self.channel_until.get(channel)]
+        latest = max((hold for hold in holds if hold is not None and hold > now), default=None)
+        return latest
+
+    def posted(self, channel: str, now: datetime) -> None:
+        self.last_post[channel] = now
+        if len(self.last_post) > 10_000:  # only the last second matters
+            self.last_post = {
+                k: v for k, v in self.last_post.items() if now - v < self.PER_CHANNEL_WINDOW
+            }
+
+    def rate_limited(self, channel: str, now: datetime, retry_after: int) -> None:
+        until = now + timedelta(seconds=retry_after)
+        self.channel_until[channel] = until
+        last = self.last_post.get(channel)
+        if last is not None and now - last < self.PER_CHANNEL_WINDOW:
+            return  # this channel's own limit
+        if self.suspect_until is not None and self.suspect_until > now:
+            self.workspace_until = max(until, self.workspace_until or until)
+        else:
+            self.suspect_until = until
+
+    def workspace_wait(self, now: datetime) -> float | None:
+        if self.workspace_until is None or self.workspace_until <= now:
+            return None
+        return (self.workspace_until - now).total_seconds()
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -93,27 +148,37 @@ class Dispatcher:
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
         self.worker = worker or worker_name()
+        self.gate = RateGate()
 
-    def run(self, *, now: datetime) -> DispatchReport:
-        """Send everything due by `now`; returns when nothing claimable is left."""
+    def run(self, *, now: datetime | None = None, max_seconds: float = 50.0) -> DispatchReport:
+        """Send everything due. With `now` (a rehearsal such as `tick --at`), everything due by
+        then is sent, skipped or rescheduled, and nothing sleeps. Live (no `now`), the pass
+        also waits out a workspace-wide rate limit, up to `max_seconds` in all, since every
+        other delivery would be refused meanwhile."""
         report = DispatchReport()
+        started = time.monotonic()
         while True:
+            moment = now or datetime.now(UTC)
             with self.sessions.begin() as session:
                 claimed = [
                     d.id
                     for d in claim_due(
-                        session, now=now, lease=LEASE, worker=self.worker, limit=BATCH
+                        session, now=moment, lease=LEASE, worker=self.worker, limit=BATCH
                     )
                 ]
-            if not claimed:
-                return report
             for delivery_id in claimed:
                 try:
-                    report.add(delivery_id, self.deliver(delivery_id, now=now))
+                    report.add(delivery_id, self.deliver(delivery_id, now=now or datetime.now(UTC)))
                 except Exception:
                     # A bug, not a Slack answer: the lease runs out and the delivery is retried.
                     log.exception("delivery %s failed unexpectedly", delivery_id)
                     report.add(delivery_id, "retrying")
+            if claimed:
+                continue
+            wait = self.gate.workspace_wait(datetime.now(UTC))
+            if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
+                return report
+            time.sleep(wait)
 
     def deliver(self, delivery_id: int, *, now: datetime) -> str:
         with self.sessions() as session:
@@ -145,6 +210,14 @@ class Dispatcher:
                 )
             try:
                 self._send(session, delivery, pair, outgoing, now=now)
+            except GateClosedError as held:
+                # Slack would refuse it now: wait without spending a call on a certain 429.
+                session.rollback()
+                delivery.status, delivery.not_before = DeliveryStatus.SCHEDULED, held.until
+                delivery.lease_expires_at = None
+                delivery.attempts -= 1
+                session.commit()
+                return "retrying"
             except Exception as error:
                 return self._fault(session, delivery, pair, classify(error), now)
             return "sent"
@@ -232,18 +305,28 @@ class Dispatcher:
                 if found:
                     channel, ts = lookup, found
                     continue
+            held = self.gate.held_until(target, now)
+            if held is not None:
+                raise GateClosedError(held)
             # Committed before the post: if we die after Slack accepts it, the next claimer
             # looks for the post first.
             delivery.in_doubt = True
             session.commit()
-            channel, ts = post_nudge(
-                self.client,
-                channel=target,
-                text=outgoing.text,
-                blocks=outgoing.blocks,
-                metadata=metadata,
-                thread_ts=outgoing.thread_ts,
-            )
+            try:
+                channel, ts = post_nudge(
+                    self.client,
+                    channel=target,
+                    text=outgoing.text,
+                    blocks=outgoing.blocks,
+                    metadata=metadata,
+                    thread_ts=outgoing.thread_ts,
+                )
+            except Exception as error:
+                fault = classify(error)
+                if fault.kind is FaultKind.RATE_LIMITED:
+                    self.gate.rate_limited(target, now, fault.retry_after)
+                raise
+            self.gate.posted(target, now)
             if person is not None:
                 person.dm_channel_id = channel
         delivery.channel_id, delivery.ts = channel, ts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.domain.cadence import WorkingHours
 from bot.store.db import SessionFactory
@@ -25,7 +25,10 @@ def run_planner(sessions: SessionFactory, *, hours: WorkingHours, now: datetime)
         return plan_due(session, now=now, hours=hours)
 
 
-def tick(sessions: SessionFactory, dispatcher: Dispatcher, *, now: datetime) -> TickReport:
-    """Plan, then send everything due by `now`. Errors propagate: the caller decides."""
-    plan = run_planner(sessions, hours=dispatcher.hours, now=now)
+def tick(
+    sessions: SessionFactory, dispatcher: Dispatcher, *, now: datetime | None = None
+) -> TickReport:
+    """Plan, then send everything due by `now` (default: live, as the worker does).
+    Errors propagate: the caller decides."""
+    plan = run_planner(sessions, hours=dispatcher.hours, now=now or datetime.now(UTC))
     return TickReport(plan=plan, dispatch=dispatcher.run(now=now))

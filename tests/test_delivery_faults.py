@@ -18,7 +18,7 @@ from bot.service import Database
 from bot.slack_out import make_web_client
 from bot.store.deliveries import pairs_due_for_prompt
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
-from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher
+from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher, RateGate
 from jobs.runtime import make_dispatcher, working_hours
 from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
@@ -265,3 +265,18 @@ def test_a_worker_killed_after_slack_accepted_the_post_neither_loses_nor_repeats
     assert report.dispatch.sent == 1
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert prompt.ts == fake_slack.messages(SPACE)[0]["ts"]
+
+
+def test_the_rate_gate_tells_a_channels_limit_from_the_workspaces() -> None:
+    gate = RateGate()
+    now = FIRST_PROMPT
+    gate.posted("G1", now)
+    gate.rate_limited("G1", now + timedelta(milliseconds=300), retry_after=1)
+    assert gate.held_until("G1", now) is not None  # posted a moment ago: its own limit
+    assert gate.held_until("G2", now) is None
+    gate.rate_limited("G3", now, retry_after=2)  # a fresh channel refused: suspicious
+    assert gate.held_until("G4", now) is None
+    gate.rate_limited("G5", now, retry_after=2)  # a second one: the workspace is spent
+    assert gate.held_until("G4", now) == now + timedelta(seconds=2)
+    assert gate.workspace_wait(now) == 2.0
+    assert gate.held_until("G4", now + timedelta(seconds=2)) is None
