@@ -13,7 +13,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,6 +142,7 @@ class Dispatcher:
         hours: WorkingHours,
         coordinators: Collection[str] = (),
         worker: str | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.sessions = sessions
         self.client = client
@@ -149,6 +150,7 @@ class Dispatcher:
         self.configured_coordinators = frozenset(coordinators)
         self.worker = worker or worker_name()
         self.gate = RateGate()
+        self.clock = clock
 
     def run(self, *, now: datetime | None = None, max_seconds: float = 50.0) -> DispatchReport:
         """Send everything due. With `now` (a rehearsal such as `tick --at`), everything due by
@@ -158,7 +160,7 @@ class Dispatcher:
         report = DispatchReport()
         started = time.monotonic()
         while True:
-            moment = now or datetime.now(UTC)
+            moment = now or self.clock()
             with self.sessions.begin() as session:
                 claimed = [
                     d.id
@@ -168,14 +170,14 @@ class Dispatcher:
                 ]
             for delivery_id in claimed:
                 try:
-                    report.add(delivery_id, self.deliver(delivery_id, now=now or datetime.now(UTC)))
+                    report.add(delivery_id, self.deliver(delivery_id, now=now or self.clock()))
                 except Exception:
                     # A bug, not a Slack answer: the lease runs out and the delivery is retried.
                     log.exception("delivery %s failed unexpectedly", delivery_id)
                     report.add(delivery_id, "retrying")
             if claimed:
                 continue
-            wait = self.gate.workspace_wait(datetime.now(UTC))
+            wait = self.gate.workspace_wait(self.clock())
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
             time.sleep(wait)

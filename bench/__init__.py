@@ -1,0 +1,1 @@
+"""Benchmarks: numbers printed and written to docs/PERFORMANCE.md, never timed tests."""

@@ -1,0 +1,268 @@
+"""`python -m bench`: every benchmark on SQLite and PostgreSQL; prints a table and writes
+docs/PERFORMANCE.md. `--scale smoke` runs each at a tiny size (the test suite does this)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.databases import fresh_database
+from bench.delivery import DeliveryRow, measure_delivery
+from bench.latency import LatencyRow, measure_latency
+from bench.memory import MemoryRow, measure_memory
+from bench.planning import PlanningRow, measure_planning
+from bench.seed import seed_pairs
+from bench.servers import WEB_THREADS, WEB_WORKERS
+from bot.store.db import make_engine
+from tests.fake_slack import FakeSlack
+
+
+@dataclass(frozen=True)
+class Scale:
+    latency_pairs: int
+    latency_levels: tuple[int, ...]
+    latency_requests: int
+    planning_sizes: tuple[int, ...]
+    delivery_nudges: int
+    workspace_per_minute: int
+    memory_pairs: int
+    memory_requests: int
+
+
+SCALES = {
+    "full": Scale(
+        10_000, (1, 10, 50), 1_000, (1_000, 10_000, 100_000), 10_000, 6_000, 100_000, 500
+    ),
+    "smoke": Scale(50, (1, 4), 16, (100, 300), 30, 1_200, 300, 20),
+}
+
+
+@dataclass
+class Results:
+    backend: str
+    latency: list[LatencyRow] = field(default_factory=list)
+    planning: list[PlanningRow] = field(default_factory=list)
+    delivery: DeliveryRow | None = None
+    memory: MemoryRow | None = None
+
+
+def run_backend(backend: str, scale: Scale, fake: FakeSlack, *, only: set[str]) -> Results:
+    results = Results(backend)
+    if "latency" in only:
+        with fresh_database(backend) as url:
+            engine = make_engine(url)
+            seed_pairs(engine, count=scale.latency_pairs, now=datetime.now(UTC), goals_per_pair=2)
+            engine.dispose()
+            results.latency = measure_latency(
+                database_url=url,
+                api_url=fake.api_url,
+                response_url=fake.new_response_url(),
+                pairs=scale.latency_pairs,
+                levels=scale.latency_levels,
+                requests=scale.latency_requests,
+            )
+    if "planning" in only:
+        with fresh_database(backend) as url:
+            results.planning = measure_planning(
+                database_url=url, sizes=scale.planning_sizes, now=datetime.now(UTC)
+            )
+    if "delivery" in only:
+        with fresh_database(backend) as url:
+            results.delivery = measure_delivery(
+                database_url=url,
+                fake=fake,
+                nudges=scale.delivery_nudges,
+                workspace_per_minute=scale.workspace_per_minute,
+            )
+    if "memory" in only:
+        with fresh_database(backend) as url:
+            results.memory = measure_memory(
+                database_url=url,
+                fake=fake,
+                pairs=scale.memory_pairs,
+                requests=scale.memory_requests,
+            )
+    return results
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def table(headers: list[str], rows: list[list[object]]) -> list[str]:
+    """A Markdown table; the first column is left-aligned, the others right-aligned."""
+    lines = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def render_latency(rows: list[LatencyRow]) -> list[str]:
+    lines = [
+        "**Acknowledgement latency**: signed `/checkin status` and `/goal list` requests "
+        f"to gunicorn ({WEB_WORKERS} workers × {WEB_THREADS} threads)\n"
+    ]
+    lines += table(
+        ["app", "clients", "requests", "p50 ms", "p99 ms", "errors"],
+        [
+            [r.app, r.clients, r.requests, f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.errors]
+            for r in rows
+        ],
+    )
+    rounds = {r.clients: r for r in rows if r.app == "Rounds"}
+    bare = {r.clients: r for r in rows if r.app != "Rounds"}
+    top = max(rounds)
+    ratio = rounds[top].p99_ms / bare[top].p99_ms if bare[top].p99_ms else float("inf")
+    lines.append(
+        f"\nAt {top} clients: p99 {rounds[top].p99_ms:.1f} ms (target < 100 ms: "
+        f"{_verdict(rounds[top].p99_ms < 100)}), {ratio:.2f}× bare Bolt's p99 "
+        f"(target ≤ 1.3×: {_verdict(ratio <= 1.3)}).\n"
+    )
+    return lines
+
+
+def render_planning(rows: list[PlanningRow]) -> list[str]:
+    lines = ["**Planning cost**: one planner pass\n"]
+    lines += table(
+        ["pairs", "nothing due, ms", "10% due, ms", "prompts planned"],
+        [
+            [
+                f"{r.pairs:,}",
+                f"{r.nothing_due_ms:.2f}",
+                f"{r.ten_percent_due_ms:.1f}",
+                f"{r.planned:,}",
+            ]
+            for r in rows
+        ],
+    )
+    largest = rows[-1]
+    lines.append(
+        f"\nNothing due at {largest.pairs:,} pairs: {largest.nothing_due_ms:.2f} ms "
+        f"(target < 10 ms: {_verdict(largest.nothing_due_ms < 10)}).\n"
+    )
+    return lines
+
+
+def render_delivery(row: DeliveryRow) -> list[str]:
+    ratio = f"{row.ratio:.2f}" if row.ratio is not None else "n/a (all within the burst)"
+    lines = [
+        "**Delivery rate**: the fake Slack allows 1 message/s per channel and "
+        f"{row.workspace_per_minute:,}/minute per workspace, with a minute's burst\n"
+    ]
+    lines += table(
+        [
+            "nudges",
+            "s",
+            "nudges/s",
+            "ideal s",
+            "achieved ÷ allowed",
+            "dupes",
+            "calls/nudge",
+            "429s",
+        ],
+        [
+            [
+                f"{row.nudges:,}",
+                f"{row.seconds:.1f}",
+                f"{row.achieved_per_second:.1f}",
+                f"{row.ideal_seconds:.1f}",
+                ratio,
+                row.duplicates,
+                f"{row.calls_per_nudge:.3f}",
+                row.rate_limited_calls,
+            ]
+        ],
+    )
+    rate = _verdict(row.ratio >= 0.9) if row.ratio is not None else "n/a"
+    lines.append(
+        f"\nTargets: rate ≥ 0.9 {rate}, duplicates 0 {_verdict(row.duplicates == 0)}, "
+        f"calls per nudge 1.0 {_verdict(row.calls_per_nudge <= 1.01)}.\n"
+    )
+    return lines
+
+
+def render_memory(row: MemoryRow) -> list[str]:
+    lines = ["**Memory**: peak RSS\n"]
+    lines += table(
+        ["pairs", "worker MB (nudges sent)", "web process MB (requests)"],
+        [
+            [
+                f"{row.pairs:,}",
+                f"{row.worker_mb:.0f} ({row.worker_nudges:,})",
+                f"{row.web_mb:.0f} ({row.web_requests})",
+            ]
+        ],
+    )
+    lines.append(
+        f"\nTarget < 200 MB each: worker {_verdict(row.worker_mb < 200)}, "
+        f"web {_verdict(row.web_mb < 200)}.\n"
+    )
+    return lines
+
+
+def render(all_results: list[Results], *, scale_name: str, seconds: float) -> str:
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} with `python -m bench` "
+        f"(scale: {scale_name}, {seconds / 60:.1f} minutes).",
+        f"Machine: {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.platform()}, "
+        f"Python {platform.python_version()}.",
+        "The load generator, the fake Slack and the servers share the machine.",
+    ]
+    for results in all_results:
+        lines.append(f"\n## {results.backend}\n")
+        if results.latency:
+            lines += render_latency(results.latency)
+        if results.planning:
+            lines += render_planning(results.planning)
+        if results.delivery:
+            lines += render_delivery(results.delivery)
+        if results.memory:
+            lines += render_memory(results.memory)
+    return "\n".join(lines) + "\n"
+
+
+def _memory_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--only", default="latency,planning,delivery,memory")
+    parser.add_argument(
+        "--write", default=None, help="Markdown file (default: docs/PERFORMANCE.md at full scale)"
+    )
+    args = parser.parse_args(argv)
+    scale = SCALES[args.scale]
+    only = set(args.only.split(","))
+    started = time.monotonic()
+    fake = FakeSlack().start()
+    try:
+        all_results = [
+            run_backend(backend, scale, fake, only=only) for backend in args.backends.split(",")
+        ]
+    finally:
+        fake.stop()
+    report = render(all_results, scale_name=args.scale, seconds=time.monotonic() - started)
+    print(report)
+    target = args.write or ("docs/PERFORMANCE.md" if args.scale == "full" else None)
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(report)
+        print(f"written to {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Acknowledgement latency of signed slash commands against gunicorn, next to a bare Bolt app."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import random
+import statistics
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+from bench.seed import mentee_id, mentor_id
+from bench.servers import SIGNING_SECRET, environment, gunicorn
+
+COMMANDS = (("/checkin", "status"), ("/goal", "list"))
+
+
+@dataclass(frozen=True)
+class LatencyRow:
+    app: str
+    clients: int
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _signed(body: bytes) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    base = b"v0:" + timestamp.encode() + b":" + body
+    signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+
+
+def _body(command: str, text: str, user: str, response_url: str) -> bytes:
+    return urllib.parse.urlencode(
+        {
+            "team_id": "T0001",
+            "user_id": user,
+            "command": command,
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "1.bench",
+            "channel_id": "C0BENCH",
+        }
+    ).encode()
+
+
+def _load(
+    url: str, *, clients: int, requests: int, users: list[str], response_url: str
+) -> tuple[list[float], int]:
+    host = urllib.parse.urlsplit(url)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    per_client = max(1, requests // clients)
+
+    def client(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        for _ in range(per_client):
+            command, text = rng.choice(COMMANDS)
+            body = _body(command, text, rng.choice(users), response_url)
+            started = time.perf_counter()
+            try:
+                connection.request("POST", "/slack/events", body=body, headers=_signed(body))
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            mine.append(time.perf_counter() - started)
+            failed += not ok
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+
+def measure_latency(
+    *,
+    database_url: str,
+    api_url: str,
+    response_url: str,
+    pairs: int,
+    levels: tuple[int, ...],
+    requests: int,
+) -> list[LatencyRow]:
+    users = [mentee_id(index) for index in range(pairs)] + [
+        mentor_id(index) for index in range(pairs)
+    ]
+    env = environment(database_url=database_url, api_url=api_url)
+    rows = []
+    for label, app in (("Rounds", "bot.wsgi:app"), ("bare Bolt", "bench.bare_app:app")):
+        with gunicorn(app, env) as (url, _process):
+            _load(url, clients=4, requests=40, users=users, response_url=response_url)  # warm up
+            for clients in levels:
+                latencies, errors = _load(
+                    url,
+                    clients=clients,
+                    requests=max(requests, clients * 4),
+                    users=users,
+                    response_url=response_url,
+                )
+                rows.append(
+                    LatencyRow(
+                        app=label,
+                        clients=clients,
+                        requests=len(latencies),
+                        p50_ms=statistics.median(latencies) * 1000,
+                        p99_ms=_percentile(latencies, 0.99),
+                        errors=errors,
+                    )
+                )
+    return rows
