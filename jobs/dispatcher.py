@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks import nudges as nudge_blocks
@@ -256,22 +255,10 @@ class Dispatcher:
         return Outgoing(coordinators, text, blocks)
 
     def _coordinators(self, session: Session, pair: Pair) -> list[Person]:
-        # Configured coordinators may never have talked to Rounds: meet them now.
-        for slack_user_id in sorted(self.configured_coordinators):
-            people.person_for(session, workspace=pair.workspace, slack_user_id=slack_user_id)
         return list(
-            session.execute(
-                select(Person)
-                .where(
-                    Person.workspace_id == pair.workspace_id,
-                    or_(
-                        Person.is_coordinator.is_(True),
-                        Person.is_slack_admin.is_(True),
-                        Person.slack_user_id.in_(self.configured_coordinators),
-                    ),
-                )
-                .order_by(Person.id)
-            ).scalars()
+            people.coordinators(
+                session, workspace=pair.workspace, configured=self.configured_coordinators
+            )
         )
 
     # --- sending -----------------------------------------------------------------------------

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, add_working_days, local_instant, zone
 from bot.domain.nudges import FOLLOW_UP_AFTER_WORKING_DAYS, following_prompt
 from bot.domain.schedule import cadence_of, first_prompt_from
+from bot.store import pairs as pair_queries
 from bot.store.db import SessionFactory
 from bot.store.deliveries import scheduled_for_pairs
 from bot.store.models import DeliveryKind, Pair, PairState
@@ -61,16 +61,7 @@ def preview(
     session: Session, *, weeks: int, now: datetime, hours: WorkingHours
 ) -> list[tuple[Pair, list[Planned]]]:
     until = now + timedelta(weeks=weeks)
-    live = (
-        session.execute(
-            select(Pair)
-            .where(Pair.state.in_((PairState.ACTIVE, PairState.PAUSED)))
-            .order_by(Pair.id)
-            .options(selectinload(Pair.mentee), selectinload(Pair.mentor))
-        )
-        .scalars()
-        .all()
-    )
+    live = pair_queries.all_in_states(session, states=(PairState.ACTIVE, PairState.PAUSED))
     already = scheduled_for_pairs(session, [pair.id for pair in live])
     result = []
     for pair in live:

@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, zone
 from bot.domain.pairs import CAPACITY_STATES
 from bot.domain.people import Profile, apply_profile
 from bot.domain.schedule import prompt_instant_on
+from bot.store import pairs as pair_queries
+from bot.store import people as people_queries
 from bot.store.db import SessionFactory
 from bot.store.models import Pair, PairState, Person
 
@@ -30,24 +31,10 @@ def refresh_stale_profiles(
     Returns how many were refreshed."""
     refreshed = 0
     with sessions() as session:
-        in_pairs = (
-            select(Pair.mentee_id)
-            .where(Pair.state.in_(CAPACITY_STATES))
-            .union(select(Pair.mentor_id).where(Pair.state.in_(CAPACITY_STATES)))
+        stale = people_queries.stale_people_in_pairs(
+            session, states=CAPACITY_STATES, refreshed_before=now - STALE_AFTER, limit=BATCH
         )
-        stale = session.execute(
-            select(Person)
-            .where(
-                Person.id.in_(in_pairs),
-                or_(
-                    Person.profile_refreshed_at.is_(None),
-                    Person.profile_refreshed_at < now - STALE_AFTER,
-                ),
-            )
-            .order_by(Person.profile_refreshed_at.nulls_first())
-            .limit(BATCH)
-        ).scalars()
-        for person in list(stale):
+        for person in stale:
             try:
                 user = client.users_info(user=person.slack_user_id)["user"]
             except SlackApiError as error:
@@ -75,15 +62,8 @@ def refresh_stale_profiles(
 
 def _prompt_days(session: Session, person: Person) -> list[tuple[Pair, date]]:
     """Each active pair's next prompt as a local date, before the zone changes."""
-    pairs = session.execute(
-        select(Pair).where(
-            Pair.state == PairState.ACTIVE,
-            Pair.next_prompt_at.is_not(None),
-            or_(Pair.mentee_id == person.id, Pair.mentor_id == person.id),
-        )
-    ).scalars()
     return [
         (pair, pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date())
-        for pair in pairs
+        for pair in pair_queries.pairs_of(session, person, states=(PairState.ACTIVE,))
         if pair.next_prompt_at is not None
     ]

@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, zone
 from bot.domain.errors import UserError
 from bot.domain.nudges import plan_gratitude
 from bot.domain.schedule import next_prompt_after_checkin
+from bot.store import checkins as checkin_queries
 from bot.store import deliveries
-from bot.store.models import CheckIn, Delivery, Pair, PairState, Person
+from bot.store import pairs as pair_queries
+from bot.store.models import CheckIn, Pair, PairState, Person
 
 RUNNING_STATES = (PairState.ACTIVE, PairState.PAUSED)
 
@@ -26,12 +27,6 @@ class Recorded:
     pair: Pair
     role: str  # "mentee" or "mentor"
     completed_now: bool
-
-
-def _lock(session: Session, pair: Pair) -> None:
-    """One check-in change per pair at a time: two replies arriving together must see each
-    other's round, or neither would complete it. (SQLite already has one writer.)"""
-    session.execute(select(Pair.id).where(Pair.id == pair.id).with_for_update())
 
 
 def pair_clock(session: Session, pair: Pair, now: datetime) -> datetime:
@@ -50,12 +45,7 @@ def require_running(pair: Pair) -> None:
 
 
 def _open_round(session: Session, pair: Pair, *, now: datetime) -> CheckIn:
-    checkin = session.execute(
-        select(CheckIn)
-        .where(CheckIn.pair_id == pair.id, CheckIn.completed_at.is_(None))
-        .order_by(CheckIn.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    checkin = checkin_queries.open_round(session, pair_id=pair.id)
     if checkin is None:
         checkin = CheckIn(pair=pair, opened_at=now, goals_moved=0)
         session.add(checkin)
@@ -94,7 +84,7 @@ def record_mentee_update(
 ) -> Recorded:
     """The mentee posted an update (by /checkin or the form) into the check-in space."""
     require_running(pair)
-    _lock(session, pair)
+    pair_queries.lock(session, pair)
     now = pair_clock(session, pair, now)
     checkin = _open_round(session, pair, now=now)
     checkin.mentee_checked_in_at = now
@@ -128,7 +118,7 @@ def record_meeting(
 ) -> Recorded:
     """Either member says they met: the round is complete."""
     require_running(pair)
-    _lock(session, pair)
+    pair_queries.lock(session, pair)
     now = pair_clock(session, pair, now)
     today = now.astimezone(zone(actor.tz)).date()
     latest = last_complete(session, pair)
@@ -136,7 +126,7 @@ def record_meeting(
         latest is not None
         and latest.completed_at is not None
         and latest.completed_at.astimezone(zone(actor.tz)).date() == today
-        and not _has_open_activity(session, pair)
+        and not checkin_queries.has_open_activity(session, pair_id=pair.id)
     ):
         # A second "we met" on the same day is the same meeting.
         return Recorded(checkin=latest, pair=pair, role=_role(pair, actor), completed_now=False)
@@ -151,38 +141,10 @@ def _role(pair: Pair, person: Person) -> str:
     return "mentee" if person.id == pair.mentee_id else "mentor"
 
 
-def _has_open_activity(session: Session, pair: Pair) -> bool:
-    return (
-        session.execute(
-            select(CheckIn.id)
-            .where(
-                CheckIn.pair_id == pair.id,
-                CheckIn.completed_at.is_(None),
-                or_(
-                    CheckIn.mentee_checked_in_at.is_not(None),
-                    CheckIn.mentor_responded_at.is_not(None),
-                ),
-            )
-            .limit(1)
-        ).first()
-        is not None
-    )
-
-
 def pair_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> Pair | None:
     """The pair whose check-in post or nudge started this thread, if Rounds started it."""
-    from_checkin = session.execute(
-        select(CheckIn.pair_id).where(
-            CheckIn.post_channel_id == channel_id, CheckIn.post_ts == thread_ts
-        )
-    ).scalar_one_or_none()
-    pair_id = (
-        from_checkin
-        or session.execute(
-            select(Delivery.pair_id).where(
-                Delivery.channel_id == channel_id, Delivery.ts == thread_ts
-            )
-        ).scalar_one_or_none()
+    pair_id = checkin_queries.pair_id_for_thread(
+        session, channel_id=channel_id, thread_ts=thread_ts
     )
     return session.get(Pair, pair_id) if pair_id is not None else None
 
@@ -201,7 +163,7 @@ def record_thread_reply(
     pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
     if pair is None or pair.state not in RUNNING_STATES:
         return None
-    _lock(session, pair)
+    pair_queries.lock(session, pair)
     now = pair_clock(session, pair, now)
     if author == pair.mentor.slack_user_id:
         role = "mentor"
@@ -209,9 +171,7 @@ def record_thread_reply(
         role = "mentee"
     else:
         return None
-    checkin = session.execute(
-        select(CheckIn).where(CheckIn.post_channel_id == channel_id, CheckIn.post_ts == thread_ts)
-    ).scalar_one_or_none()
+    checkin = checkin_queries.by_post(session, channel_id=channel_id, ts=thread_ts)
     if checkin is None or checkin.completed_at is not None:
         checkin = _open_round(session, pair, now=now)
     if role == "mentor":
@@ -228,29 +188,10 @@ def record_thread_reply(
 
 
 def last_complete(session: Session, pair: Pair) -> CheckIn | None:
-    return session.execute(
-        select(CheckIn)
-        .where(CheckIn.pair_id == pair.id, CheckIn.completed_at.is_not(None))
-        .order_by(CheckIn.completed_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return checkin_queries.latest_complete(session, pair_id=pair.id)
 
 
 def recent_checkins(
     session: Session, pairs: Sequence[Pair], *, limit: int = 5
 ) -> Sequence[CheckIn]:
-    if not pairs:
-        return []
-    return (
-        session.execute(
-            select(CheckIn)
-            .where(
-                CheckIn.pair_id.in_([pair.id for pair in pairs]),
-                or_(CheckIn.completed_at.is_not(None), CheckIn.mentee_checked_in_at.is_not(None)),
-            )
-            .order_by(CheckIn.opened_at.desc())
-            .limit(limit)
-        )
-        .scalars()
-        .all()
-    )
+    return checkin_queries.recent(session, pair_ids=[pair.id for pair in pairs], limit=limit)

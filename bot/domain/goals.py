@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
+from bot.store import goals as goal_queries
 from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
 
 MAX_GOAL_LENGTH = 300
@@ -53,11 +53,11 @@ def add_goal(
             f"{due_on.isoformat()} has passed; pick a date from today on.", example=GOAL_EXAMPLE
         )
     # Numbers are never reused, so "goal 3" means the same goal in every message.
-    highest = session.scalar(select(func.max(Goal.number)).where(Goal.mentee_id == pair.mentee_id))
+    highest = goal_queries.highest_number(session, mentee_id=pair.mentee_id)
     goal = Goal(
         pair=pair,
         mentee_id=pair.mentee_id,
-        number=(highest or 0) + 1,
+        number=highest + 1,
         text=check_goal_text(text),
         due_on=due_on,
         status=GoalStatus.OPEN,
@@ -69,11 +69,7 @@ def add_goal(
 
 
 def goals_of_pair(session: Session, pair: Pair, *, now: datetime) -> GoalList:
-    goals = (
-        session.execute(select(Goal).where(Goal.pair_id == pair.id).order_by(Goal.number))
-        .scalars()
-        .all()
-    )
+    goals = goal_queries.of_pair(session, pair_id=pair.id)
     return GoalList(
         open=[goal for goal in goals if goal.status is GoalStatus.OPEN],
         recently_done=[
@@ -87,24 +83,14 @@ def goals_of_pair(session: Session, pair: Pair, *, now: datetime) -> GoalList:
 
 
 def open_goals_of_pair(session: Session, pair: Pair) -> Sequence[Goal]:
-    return (
-        session.execute(
-            select(Goal)
-            .where(Goal.pair_id == pair.id, Goal.status == GoalStatus.OPEN)
-            .order_by(Goal.number)
-        )
-        .scalars()
-        .all()
-    )
+    return goal_queries.of_pair(session, pair_id=pair.id, status=GoalStatus.OPEN)
 
 
 def close_goal(
     session: Session, *, mentee: Person, number: int, status: GoalStatus, now: datetime
 ) -> Goal:
     verb = "done" if status is GoalStatus.DONE else "drop"
-    goal = session.execute(
-        select(Goal).where(Goal.mentee_id == mentee.id, Goal.number == number)
-    ).scalar_one_or_none()
+    goal = goal_queries.by_number(session, mentee_id=mentee.id, number=number)
     if goal is None or goal.pair.state not in (PairState.ACTIVE, PairState.PAUSED):
         raise UserError(
             f"You have no goal {number}. `/goal list` shows your goals and their numbers.",

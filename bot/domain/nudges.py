@@ -9,7 +9,6 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import (
@@ -23,6 +22,7 @@ from bot.domain.cadence import (
     zone,
 )
 from bot.domain.schedule import cadence_of, first_prompt_from, prompt_instant_on
+from bot.store import checkins as checkin_queries
 from bot.store import deliveries
 from bot.store.models import (
     CheckIn,
@@ -53,19 +53,7 @@ def following_prompt(pair: Pair, after: datetime, *, hours: WorkingHours) -> dat
 
 def answered_since(session: Session, pair: Pair, since: datetime) -> bool:
     """Did either member check in, reply or say "we met" at or after `since`?"""
-    activity = session.execute(
-        select(CheckIn.id)
-        .where(
-            CheckIn.pair_id == pair.id,
-            or_(
-                CheckIn.mentee_checked_in_at >= since,
-                CheckIn.mentor_responded_at >= since,
-                CheckIn.completed_at >= since,
-            ),
-        )
-        .limit(1)
-    ).first()
-    return activity is not None
+    return checkin_queries.activity_since(session, pair_id=pair.id, since=since)
 
 
 def _count_unanswered(session: Session, pair: Pair) -> None:
@@ -150,17 +138,13 @@ def plan_gratitude(
 ) -> bool:
     """Remind the mentee to thank their mentor the working day after a complete check-in,
     at most once per 30 days per pair. True when a reminder was planned."""
-    recent = session.execute(
-        select(Delivery.id)
-        .where(
-            Delivery.pair_id == pair.id,
-            Delivery.kind == DeliveryKind.GRATITUDE,
-            Delivery.status.in_(LIVE_DELIVERY),
-            Delivery.due_at > now - GRATITUDE_COOLDOWN,
-        )
-        .limit(1)
-    ).first()
-    if recent is not None:
+    if deliveries.recent_delivery_exists(
+        session,
+        pair_id=pair.id,
+        kind=DeliveryKind.GRATITUDE,
+        statuses=LIVE_DELIVERY,
+        due_after=now - GRATITUDE_COOLDOWN,
+    ):
         return False
     mentee_zone = zone(pair.mentee.tz)
     day = next_working_day(now.astimezone(mentee_zone).date())

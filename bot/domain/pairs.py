@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import Cadence, WorkingHours, zone
 from bot.domain.errors import UserError
 from bot.domain.schedule import first_prompt_from, next_prompt_after_checkin
+from bot.store import pairs as pair_queries
 from bot.store.models import Pair, PairState, Person
 
 LIVE_STATES = (PairState.PENDING, PairState.ACTIVE, PairState.PAUSED)
@@ -21,18 +21,7 @@ DEFAULT_CADENCE = Cadence()  # every 2 weeks, Tuesday 09:00 in the mentee's zone
 
 def live_pairs_of(session: Session, person: Person) -> Sequence[Pair]:
     """The person's pending, active and paused pairs, as mentee and as mentor."""
-    return (
-        session.execute(
-            select(Pair)
-            .where(
-                or_(Pair.mentee_id == person.id, Pair.mentor_id == person.id),
-                Pair.state.in_(LIVE_STATES),
-            )
-            .order_by(Pair.id)
-        )
-        .scalars()
-        .all()
-    )
+    return pair_queries.pairs_of(session, person, states=LIVE_STATES)
 
 
 def other_member(pair: Pair, person: Person) -> Person:
@@ -44,15 +33,7 @@ def is_member(pair: Pair, person: Person) -> bool:
 
 
 def pair_between(session: Session, *, a: Person, b: Person) -> Pair | None:
-    return session.execute(
-        select(Pair).where(
-            or_(
-                (Pair.mentee_id == a.id) & (Pair.mentor_id == b.id),
-                (Pair.mentee_id == b.id) & (Pair.mentor_id == a.id),
-            ),
-            Pair.state.in_(LIVE_STATES),
-        )
-    ).scalar_one_or_none()
+    return pair_queries.pair_between(session, a=a, b=b, states=LIVE_STATES)
 
 
 def require_pair_with(session: Session, *, actor: Person, other: Person, example: str) -> Pair:
@@ -70,20 +51,9 @@ def mentor_capacity(mentor: Person, *, default: int) -> int:
     return mentor.mentor_capacity or default
 
 
-def _active_mentee_count(session: Session, mentor: Person) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Pair)
-            .where(Pair.mentor_id == mentor.id, Pair.state.in_(CAPACITY_STATES))
-        )
-        or 0
-    )
-
-
 def _check_capacity(session: Session, mentor: Person, *, default_capacity: int) -> None:
     capacity = mentor_capacity(mentor, default=default_capacity)
-    if _active_mentee_count(session, mentor) >= capacity:
+    if pair_queries.count_mentees(session, mentor, states=CAPACITY_STATES) >= capacity:
         raise UserError(
             f"<@{mentor.slack_user_id}> already mentors {capacity} students, their limit. "
             "Ask another mentor, or ask your coordinator.",

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
+from bot.store import people as people_queries
 from bot.store.models import Person, Workspace
-from bot.store.upsert import insert_ignoring_duplicates
 
 # Time zones and admin flags change rarely; a day-old copy is fresh enough and keeps
 # Slack calls off the hot path.
@@ -29,27 +28,21 @@ class Profile:
 
 
 def workspace_for(session: Session, *, team_id: str) -> Workspace:
-    insert_ignoring_duplicates(session, Workspace, {"team_id": team_id})
-    return session.execute(select(Workspace).where(Workspace.team_id == team_id)).scalar_one()
+    return people_queries.workspace_for(session, team_id=team_id)
 
 
 def person_for(session: Session, *, workspace: Workspace, slack_user_id: str) -> Person:
-    """The person with this Slack ID, created on first sight (safe against a parallel insert)."""
-    found = session.execute(
-        select(Person).where(
-            Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
-        )
-    ).scalar_one_or_none()
-    if found is not None:
-        return found
-    insert_ignoring_duplicates(
-        session, Person, {"workspace_id": workspace.id, "slack_user_id": slack_user_id}
-    )
-    return session.execute(
-        select(Person).where(
-            Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
-        )
-    ).scalar_one()
+    """The person with this Slack ID in the workspace, met for the first time if need be."""
+    return people_queries.person_for(session, workspace=workspace, slack_user_id=slack_user_id)
+
+
+def coordinators(
+    session: Session, *, workspace: Workspace, configured: Collection[str]
+) -> Sequence[Person]:
+    """Everyone who coordinates the program, meeting configured coordinators on the way."""
+    for slack_user_id in sorted(configured):
+        person_for(session, workspace=workspace, slack_user_id=slack_user_id)
+    return people_queries.coordinators_of(session, workspace_id=workspace.id, configured=configured)
 
 
 def profile_is_stale(person: Person, *, now: datetime) -> bool:

@@ -161,3 +161,24 @@ def scheduled_for_pairs(session: Session, pair_ids: Sequence[int]) -> Sequence[D
         .scalars()
         .all()
     )
+
+
+def recent_delivery_exists(
+    session: Session,
+    *,
+    pair_id: int,
+    kind: DeliveryKind,
+    statuses: Sequence[DeliveryStatus],
+    due_after: datetime,
+) -> bool:
+    found = session.execute(
+        select(Delivery.id)
+        .where(
+            Delivery.pair_id == pair_id,
+            Delivery.kind == kind,
+            Delivery.status.in_(list(statuses)),
+            Delivery.due_at > due_after,
+        )
+        .limit(1)
+    ).first()
+    return found is not None

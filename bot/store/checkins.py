@@ -1,0 +1,113 @@
+"""Queries on check-ins, and on which Rounds post started a thread."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import CheckIn, Delivery, Pair
+
+
+def open_round(session: Session, *, pair_id: int) -> CheckIn | None:
+    return session.execute(
+        select(CheckIn)
+        .where(CheckIn.pair_id == pair_id, CheckIn.completed_at.is_(None))
+        .order_by(CheckIn.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def has_open_activity(session: Session, *, pair_id: int) -> bool:
+    """Has anyone checked in or answered in the pair's round that is not complete yet?"""
+    found = session.execute(
+        select(CheckIn.id)
+        .where(
+            CheckIn.pair_id == pair_id,
+            CheckIn.completed_at.is_(None),
+            or_(
+                CheckIn.mentee_checked_in_at.is_not(None),
+                CheckIn.mentor_responded_at.is_not(None),
+            ),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def activity_since(session: Session, *, pair_id: int, since: datetime) -> bool:
+    """Did either member check in, reply or say "we met" at or after `since`?"""
+    found = session.execute(
+        select(CheckIn.id)
+        .where(
+            CheckIn.pair_id == pair_id,
+            or_(
+                CheckIn.mentee_checked_in_at >= since,
+                CheckIn.mentor_responded_at >= since,
+                CheckIn.completed_at >= since,
+            ),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def by_post(session: Session, *, channel_id: str, ts: str) -> CheckIn | None:
+    return session.execute(
+        select(CheckIn).where(CheckIn.post_channel_id == channel_id, CheckIn.post_ts == ts)
+    ).scalar_one_or_none()
+
+
+def pair_id_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> int | None:
+    """The pair whose check-in post or nudge is the thread's first message, if Rounds posted it."""
+    from_checkin = session.execute(
+        select(CheckIn.pair_id).where(
+            CheckIn.post_channel_id == channel_id, CheckIn.post_ts == thread_ts
+        )
+    ).scalar_one_or_none()
+    if from_checkin is not None:
+        return from_checkin
+    return session.execute(
+        select(Delivery.pair_id).where(Delivery.channel_id == channel_id, Delivery.ts == thread_ts)
+    ).scalar_one_or_none()
+
+
+def latest_complete(session: Session, *, pair_id: int) -> CheckIn | None:
+    return session.execute(
+        select(CheckIn)
+        .where(CheckIn.pair_id == pair_id, CheckIn.completed_at.is_not(None))
+        .order_by(CheckIn.completed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def recent(session: Session, *, pair_ids: Sequence[int], limit: int) -> Sequence[CheckIn]:
+    if not pair_ids:
+        return []
+    return (
+        session.execute(
+            select(CheckIn)
+            .where(
+                CheckIn.pair_id.in_(list(pair_ids)),
+                or_(CheckIn.completed_at.is_not(None), CheckIn.mentee_checked_in_at.is_not(None)),
+            )
+            .order_by(CheckIn.opened_at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def completed_since(session: Session, *, workspace_id: int, since: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CheckIn)
+            .join(Pair, CheckIn.pair_id == Pair.id)
+            .where(Pair.workspace_id == workspace_id, CheckIn.completed_at >= since)
+        )
+        or 0
+    )

@@ -1,0 +1,98 @@
+"""Queries on pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.store.models import Pair, PairState, Person
+
+
+def pairs_of(session: Session, person: Person, *, states: Collection[PairState]) -> Sequence[Pair]:
+    """The person's pairs in `states`, as mentee and as mentor, oldest first."""
+    return (
+        session.execute(
+            select(Pair)
+            .where(
+                or_(Pair.mentee_id == person.id, Pair.mentor_id == person.id),
+                Pair.state.in_(list(states)),
+            )
+            .order_by(Pair.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def pair_between(
+    session: Session, *, a: Person, b: Person, states: Collection[PairState]
+) -> Pair | None:
+    return session.execute(
+        select(Pair).where(
+            or_(
+                (Pair.mentee_id == a.id) & (Pair.mentor_id == b.id),
+                (Pair.mentee_id == b.id) & (Pair.mentor_id == a.id),
+            ),
+            Pair.state.in_(list(states)),
+        )
+    ).scalar_one_or_none()
+
+
+def count_mentees(session: Session, mentor: Person, *, states: Collection[PairState]) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Pair)
+            .where(Pair.mentor_id == mentor.id, Pair.state.in_(list(states)))
+        )
+        or 0
+    )
+
+
+def lock(session: Session, pair: Pair) -> None:
+    """Hold the pair's row until the transaction ends (a no-op on SQLite, which has one writer)."""
+    session.execute(select(Pair.id).where(Pair.id == pair.id).with_for_update())
+
+
+def all_in_states(session: Session, *, states: Collection[PairState]) -> Sequence[Pair]:
+    return (
+        session.execute(
+            select(Pair)
+            .where(Pair.state.in_(list(states)))
+            .order_by(Pair.id)
+            .options(selectinload(Pair.mentee), selectinload(Pair.mentor))
+        )
+        .scalars()
+        .all()
+    )
+
+
+def state_counts(session: Session, *, workspace_id: int) -> dict[PairState, int]:
+    return {
+        state: count
+        for state, count in session.execute(
+            select(Pair.state, func.count())
+            .where(Pair.workspace_id == workspace_id)
+            .group_by(Pair.state)
+        )
+    }
+
+
+def going_cold(
+    session: Session, *, workspace_id: int, states: Collection[PairState]
+) -> Sequence[Pair]:
+    return (
+        session.execute(
+            select(Pair)
+            .where(
+                Pair.workspace_id == workspace_id,
+                Pair.going_cold.is_(True),
+                Pair.state.in_(list(states)),
+            )
+            .order_by(Pair.id)
+        )
+        .scalars()
+        .all()
+    )

@@ -1,0 +1,84 @@
+"""Queries on workspaces and people."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import Pair, PairState, Person, Workspace
+from bot.store.upsert import insert_ignoring_duplicates
+
+
+def workspace_for(session: Session, *, team_id: str) -> Workspace:
+    """The workspace with this team ID, created on first sight."""
+    query = select(Workspace).where(Workspace.team_id == team_id)
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        insert_ignoring_duplicates(session, Workspace, {"team_id": team_id})
+        found = session.execute(query).scalar_one()
+    return found
+
+
+def person_for(session: Session, *, workspace: Workspace, slack_user_id: str) -> Person:
+    """The person with this Slack ID, created on first sight (safe against a parallel insert)."""
+    query = select(Person).where(
+        Person.workspace_id == workspace.id, Person.slack_user_id == slack_user_id
+    )
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        insert_ignoring_duplicates(
+            session, Person, {"workspace_id": workspace.id, "slack_user_id": slack_user_id}
+        )
+        found = session.execute(query).scalar_one()
+    return found
+
+
+def coordinators_of(
+    session: Session, *, workspace_id: int, configured: Collection[str]
+) -> Sequence[Person]:
+    return (
+        session.execute(
+            select(Person)
+            .where(
+                Person.workspace_id == workspace_id,
+                or_(
+                    Person.is_coordinator.is_(True),
+                    Person.is_slack_admin.is_(True),
+                    Person.slack_user_id.in_(list(configured)),
+                ),
+            )
+            .order_by(Person.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def stale_people_in_pairs(
+    session: Session, *, states: Collection[PairState], refreshed_before: datetime, limit: int
+) -> Sequence[Person]:
+    """Members of pairs in `states` whose cached profile is older than `refreshed_before`."""
+    members = (
+        select(Pair.mentee_id)
+        .where(Pair.state.in_(list(states)))
+        .union(select(Pair.mentor_id).where(Pair.state.in_(list(states))))
+    )
+    return (
+        session.execute(
+            select(Person)
+            .where(
+                Person.id.in_(members),
+                or_(
+                    Person.profile_refreshed_at.is_(None),
+                    Person.profile_refreshed_at < refreshed_before,
+                ),
+            )
+            .order_by(Person.profile_refreshed_at.nulls_first())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
