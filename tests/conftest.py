@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from bot.store.db import make_engine, make_session_factory
 from bot.store.migrate import upgrade_to_head
 from bot.store.models import Base
 from bot.web import make_http_server, make_wsgi_app
+from jobs.dispatcher import Dispatcher
+from jobs.runtime import make_dispatcher
+from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
@@ -149,3 +153,24 @@ def http_url(service: Service) -> Iterator[str]:
 @pytest.fixture
 def slack(http_url: str, fake_slack: FakeSlack) -> SlackSender:
     return SlackSender(http_url, fake_slack)
+
+
+# --- The nudge engine ------------------------------------------------------------------------
+
+NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE = "U0STUDENT", "U0MENTOR", "G0SPACE"
+# Tuesday 5 January 2027, 10:00 in New York; the first prompt is due two weeks later.
+NUDGE_START = datetime(2027, 1, 5, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def dispatcher(settings: Settings, database: Database) -> Dispatcher:
+    return make_dispatcher(settings, database.sessions)
+
+
+@pytest.fixture
+def pair_id(database: Database, fake_slack: FakeSlack) -> int:
+    """An active pair (both in New York) with its check-in space open, started NUDGE_START."""
+    fake_slack.add_channel(NUDGE_SPACE, members=[NUDGE_MENTEE, NUDGE_MENTOR])
+    return make_pair(
+        database, mentee=NUDGE_MENTEE, mentor=NUDGE_MENTOR, now=NUDGE_START, channel=NUDGE_SPACE
+    )

@@ -19,24 +19,13 @@ from bot.slack_out import make_web_client
 from bot.store.deliveries import pairs_due_for_prompt
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher, RateGate
-from jobs.runtime import make_dispatcher, working_hours
+from jobs.runtime import working_hours
 from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
 from tests.test_nudges import FIRST_PROMPT, SPACE, START, rows, run
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def dispatcher(settings: Settings, database: Database) -> Dispatcher:
-    return make_dispatcher(settings, database.sessions)
-
-
-@pytest.fixture
-def pair_id(database: Database, fake_slack: FakeSlack) -> int:
-    fake_slack.add_channel(SPACE, members=[STUDENT, MENTOR])
-    return make_pair(database, mentee=STUDENT, mentor=MENTOR, now=START, channel=SPACE)
 
 
 def posts_of(fake_slack: FakeSlack, delivery_id: int) -> int:

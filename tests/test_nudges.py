@@ -21,34 +21,21 @@ from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairS
 from jobs.dispatcher import Dispatcher
 from jobs.preview import print_preview
 from jobs.profiles import refresh_stale_profiles
-from jobs.runtime import make_dispatcher
 from jobs.tick import TickReport, tick
-from tests.factories import make_pair
+from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE, NUDGE_START
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of
 from tests.test_pairs_flow import press
 
-STUDENT, MENTOR, SPACE = "U0STUDENT", "U0MENTOR", "G0SPACE"
+STUDENT, MENTOR, SPACE = NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE
 HOURS = WorkingHours()
-# Tuesday 5 January 2027, 10:00 in New York: the pair starts; the first prompt is two weeks on.
-START = datetime(2027, 1, 5, 15, 0, tzinfo=UTC)
+START = NUDGE_START
 FIRST_PROMPT = datetime(2027, 1, 19, 14, 0, tzinfo=UTC)  # Tuesday 09:00 EST
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
-
-
-@pytest.fixture
-def dispatcher(settings: Settings, database: Database) -> Dispatcher:
-    return make_dispatcher(settings, database.sessions)
-
-
-@pytest.fixture
-def pair_id(database: Database, fake_slack: FakeSlack) -> int:
-    fake_slack.add_channel(SPACE, members=[STUDENT, MENTOR])
-    return make_pair(database, mentee=STUDENT, mentor=MENTOR, now=START, channel=SPACE)
 
 
 def run(database: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:

@@ -44,6 +44,13 @@ def require_running(pair: Pair) -> None:
         )
 
 
+def _begin_recording(session: Session, pair: Pair, now: datetime) -> datetime:
+    """Check the pair can take a check-in, hold its row, and read its clock."""
+    require_running(pair)
+    pair_queries.lock(session, pair)
+    return pair_clock(session, pair, now)
+
+
 def _open_round(session: Session, pair: Pair, *, now: datetime) -> CheckIn:
     checkin = checkin_queries.open_round(session, pair_id=pair.id)
     if checkin is None:
@@ -83,9 +90,7 @@ def record_mentee_update(
     now: datetime,
 ) -> Recorded:
     """The mentee posted an update (by /checkin or the form) into the check-in space."""
-    require_running(pair)
-    pair_queries.lock(session, pair)
-    now = pair_clock(session, pair, now)
+    now = _begin_recording(session, pair, now)
     checkin = _open_round(session, pair, now=now)
     checkin.mentee_checked_in_at = now
     checkin.post_channel_id, checkin.post_ts = channel_id, ts
@@ -117,9 +122,7 @@ def record_meeting(
     now: datetime,
 ) -> Recorded:
     """Either member says they met: the round is complete."""
-    require_running(pair)
-    pair_queries.lock(session, pair)
-    now = pair_clock(session, pair, now)
+    now = _begin_recording(session, pair, now)
     today = now.astimezone(zone(actor.tz)).date()
     latest = last_complete(session, pair)
     if (
