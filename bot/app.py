@@ -14,6 +14,8 @@ from bot.listeners.runtime import report_unhandled_error
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 
+LOOKUP_TIMEOUT_SECONDS = 2
+
 
 def build_app(settings: Settings, session_factory: SessionFactory) -> App:
     app = App(
@@ -27,7 +29,19 @@ def build_app(settings: Settings, session_factory: SessionFactory) -> App:
         # Events from our own bot user (our posts in check-in spaces) are never user input.
         ignoring_self_events_enabled=True,
     )
-    app.use(provide_request_services(settings=settings, session_factory=session_factory))
+    # Look-ups made before the ack must fit in Slack's 3 seconds, retries and all.
+    lookup_client = make_web_client(
+        settings,
+        rate_limit_retries=0,
+        server_error_retries=0,
+        connection_retries=0,
+        timeout=LOOKUP_TIMEOUT_SECONDS,
+    )
+    app.use(
+        provide_request_services(
+            settings=settings, session_factory=session_factory, lookup_client=lookup_client
+        )
+    )
     app.error(report_unhandled_error)
     listeners.register(app)
     return app

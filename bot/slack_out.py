@@ -21,7 +21,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 from bot.config import Settings
+from bot.domain.people import Profile
 from bot.store.models import Pair
+
+SlackClient = WebClient  # what jobs/ may name, without importing slack_sdk itself
 
 # Long enough for Slack to answer a normal call; short enough that a hung connection does
 # not hold a listener thread or a delivery lease for long.
@@ -164,3 +167,24 @@ def find_own_post(
 
 def dm_channel(client: WebClient, slack_user_id: str) -> str:
     return str(client.conversations_open(users=slack_user_id)["channel"]["id"])
+
+
+# --- Profiles --------------------------------------------------------------------------------
+
+USER_GONE = frozenset({"user_not_found", "users_not_found"})
+
+
+def fetch_profile(client: WebClient, slack_user_id: str) -> Profile | None:
+    """What Rounds keeps of a user's Slack profile; None when Slack knows no such user."""
+    try:
+        user = client.users_info(user=slack_user_id)["user"]
+    except SlackApiError as error:
+        if error.response.get("error") in USER_GONE:
+            return None
+        raise
+    return Profile(
+        tz=user.get("tz"),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )

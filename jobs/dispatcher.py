@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import nudges as nudge_blocks
@@ -29,6 +28,7 @@ from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_foll
 from bot.slack_out import (
     Fault,
     FaultKind,
+    SlackClient,
     classify,
     dm_channel,
     ensure_checkin_space,
@@ -36,7 +36,7 @@ from bot.slack_out import (
     post_nudge,
 )
 from bot.store.db import SessionFactory
-from bot.store.deliveries import claim_due
+from bot.store.deliveries import claim_due, claim_still_mine
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
 
 log = logging.getLogger("rounds.dispatcher")
@@ -78,12 +78,21 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_CAP, delay)
 
 
-class GateClosedError(Exception):
-    """The gate says Slack would refuse this post until `until`."""
+class SendFailedError(Exception):
+    """A send that did not complete. `fault` is None when the rate gate held it back;
+    `nothing_posted` is True only when no post of this delivery can have reached Slack."""
 
-    def __init__(self, until: datetime) -> None:
-        super().__init__(until.isoformat())
+    def __init__(
+        self, fault: Fault | None, *, nothing_posted: bool = False, until: datetime | None = None
+    ) -> None:
+        super().__init__(fault.reason if fault else "held by the rate gate")
+        self.fault = fault
+        self.nothing_posted = nothing_posted
         self.until = until
+
+
+class LostClaimError(Exception):
+    """Another dispatcher claimed this delivery after our lease ran out."""
 
 
 class RateGate:
@@ -136,7 +145,7 @@ class Dispatcher:
     def __init__(
         self,
         sessions: SessionFactory,
-        client: WebClient,
+        client: SlackClient,
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
@@ -211,16 +220,14 @@ class Dispatcher:
                 )
             try:
                 self._send(session, delivery, pair, outgoing, now=now)
-            except GateClosedError as held:
-                # Slack would refuse it now: wait without spending a call on a certain 429.
+            except LostClaimError:
                 session.rollback()
-                delivery.status, delivery.not_before = DeliveryStatus.SCHEDULED, held.until
-                delivery.lease_expires_at = None
-                delivery.attempts -= 1
-                session.commit()
-                return "retrying"
+                return "retrying"  # our lease ran out and another dispatcher has it now
+            except SendFailedError as failure:
+                return self._fault(session, delivery, pair, failure, now)
             except Exception as error:
-                return self._fault(session, delivery, pair, classify(error), now)
+                # A lookup or space opening failed: nothing new was posted by this attempt.
+                return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
             return "sent"
 
     # --- composing ---------------------------------------------------------------------------
@@ -280,9 +287,10 @@ class Dispatcher:
         else:
             targets = [(delivery.channel_id or ensure_checkin_space(self.client, pair), None)]
             session.commit()  # keep the space we may just have opened
+        was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
         for target, person in targets:
-            if delivery.in_doubt:
+            if was_in_doubt:
                 lookup = (
                     target
                     if person is None
@@ -293,14 +301,19 @@ class Dispatcher:
                 )
                 if found:
                     channel, ts = lookup, found
+                    reached.append(target)
                     continue
             held = self.gate.held_until(target, now)
             if held is not None:
-                raise GateClosedError(held)
-            # Committed before the post: if we die after Slack accepts it, the next claimer
-            # looks for the post first.
-            delivery.in_doubt = True
-            session.commit()
+                raise SendFailedError(
+                    None, nothing_posted=not (was_in_doubt or reached), until=held
+                )
+            # Committed before the post, and only while the claim is still ours: if we die
+            # after Slack accepts it, the next claimer looks for the post first.
+            if not claim_still_mine(
+                session, delivery_id=delivery.id, worker=self.worker, now=now, lease=LEASE
+            ):
+                raise LostClaimError(delivery.id)
             try:
                 channel, ts = post_nudge(
                     self.client,
@@ -314,10 +327,19 @@ class Dispatcher:
                 fault = classify(error)
                 if fault.kind is FaultKind.RATE_LIMITED:
                     self.gate.rate_limited(target, now, fault.retry_after)
-                raise
+                if fault.kind is FaultKind.PERMANENT and len(targets) > 1:
+                    # One coordinator who left must not keep the others from hearing.
+                    refused.append(fault)
+                    continue
+                raise SendFailedError(
+                    fault, nothing_posted=not (was_in_doubt or reached)
+                ) from error
+            reached.append(target)
             self.gate.posted(target, now)
             if person is not None:
                 person.dm_channel_id = channel
+        if not reached:
+            raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
         if delivery.kind is DeliveryKind.PROMPT:
@@ -348,22 +370,31 @@ class Dispatcher:
         }[status]
 
     def _fault(
-        self, session: Session, delivery: Delivery, pair: Pair, fault: Fault, now: datetime
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair,
+        failure: SendFailedError,
+        now: datetime,
     ) -> str:
         session.rollback()  # drop whatever the failed send left half-done; the row is reloaded
-        log.warning(
-            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
-        )
-        if fault.kind is FaultKind.RATE_LIMITED:
-            # Nothing was posted. Wait as long as Slack asks, without holding up other deliveries.
+        fault = failure.fault
+        if fault is None or fault.kind is FaultKind.RATE_LIMITED:
+            # Slack refused to listen (or would have): wait as long as it asks, without
+            # holding up other deliveries. Only a refused post is known not to have landed.
+            until = failure.until or now + timedelta(seconds=fault.retry_after if fault else 1)
             delivery.status = DeliveryStatus.SCHEDULED
-            delivery.not_before = now + timedelta(seconds=fault.retry_after)
-            delivery.in_doubt = False
+            delivery.not_before = until
+            if failure.nothing_posted:
+                delivery.in_doubt = False
             delivery.attempts -= 1  # a refusal to listen is not an attempt
             delivery.lease_expires_at = None
             delivery.outcome = "ratelimited"
             session.commit()
             return "retrying"
+        log.warning(
+            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+        )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.SCHEDULED
             delivery.not_before = now + backoff(delivery.attempts)

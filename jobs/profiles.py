@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, zone
 from bot.domain.pairs import CAPACITY_STATES
-from bot.domain.people import Profile, apply_profile
+from bot.domain.people import apply_profile
 from bot.domain.schedule import prompt_instant_on
+from bot.slack_out import FaultKind, SlackClient, classify, fetch_profile
 from bot.store import pairs as pair_queries
 from bot.store import people as people_queries
 from bot.store.db import SessionFactory
@@ -25,7 +24,7 @@ BATCH = 50
 
 
 def refresh_stale_profiles(
-    sessions: SessionFactory, client: WebClient, *, hours: WorkingHours, now: datetime
+    sessions: SessionFactory, client: SlackClient, *, hours: WorkingHours, now: datetime
 ) -> int:
     """Re-read up to BATCH stale profiles; when a zone changed, keep the local prompt time.
     Returns how many were refreshed."""
@@ -36,23 +35,18 @@ def refresh_stale_profiles(
         )
         for person in stale:
             try:
-                user = client.users_info(user=person.slack_user_id)["user"]
-            except SlackApiError as error:
-                if error.response.status_code == 429:
-                    break  # try the rest on a later pass
-                log.warning(
-                    "could not refresh %s: %s", person.slack_user_id, error.response.get("error")
-                )
+                profile = fetch_profile(client, person.slack_user_id)
+            except Exception as error:
+                if classify(error).kind is FaultKind.RATE_LIMITED:
+                    break  # the rest wait for a later pass
+                log.warning("could not refresh %s: %s", person.slack_user_id, error)
+                person.profile_refreshed_at = now
+                continue
+            if profile is None:
                 person.profile_refreshed_at = now
                 continue
             planned_days = _prompt_days(session, person)
-            apply_profile(
-                person,
-                Profile(
-                    tz=user.get("tz"), is_admin=bool(user.get("is_admin") or user.get("is_owner"))
-                ),
-                now=now,
-            )
+            apply_profile(person, profile, now=now)
             for pair, day in planned_days:
                 pair.next_prompt_at = prompt_instant_on(day, pair, hours=hours)
             refreshed += 1

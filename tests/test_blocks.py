@@ -134,3 +134,19 @@ def test_the_limit_checks_can_fail() -> None:
         Block.parse(
             {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
         ).validate_json()
+
+
+def test_a_long_check_in_is_posted_whole() -> None:
+    """The form allows 3 × 1,000 characters, /checkin 3,000: every word reaches the space."""
+    update = checkins.Update(
+        mind="m" * 2999 + "M",
+        questions="q" * 999 + "Q",
+        challenges="c" * 999 + "C",
+        goals_moved=GOALS[:2],
+        met_on="2027-01-04",
+    )
+    _, blocks = checkins.checkin_post(pair_id=1, mentee="U1", mentor="U2", update=update)
+    shown = " ".join(block.get("text", {}).get("text", "") for block in blocks)
+    for ending in ("M", "Q", "C", "Goal 2", "2027-01-04"):
+        assert ending in shown
+    assert "…" not in shown

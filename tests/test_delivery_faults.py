@@ -16,11 +16,11 @@ from bot.config import Settings
 from bot.domain.nudges import plan_prompt
 from bot.service import Database
 from bot.slack_out import make_web_client
-from bot.store.deliveries import pairs_due_for_prompt
+from bot.store.deliveries import claim_due, claim_still_mine, pairs_due_for_prompt
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
-from jobs.dispatcher import MAX_ATTEMPTS, Dispatcher, RateGate
+from jobs.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, RateGate
 from jobs.runtime import working_hours
-from tests.factories import make_pair
+from tests.factories import make_pair, make_person
 from tests.fake_slack import FakeSlack
 from tests.test_nudges import FIRST_PROMPT, SPACE, START, rows, run
 
@@ -269,3 +269,64 @@ def test_the_rate_gate_tells_a_channels_limit_from_the_workspaces() -> None:
     assert gate.held_until("G4", now) == now + timedelta(seconds=2)
     assert gate.workspace_wait(now) == 2.0
     assert gate.held_until("G4", now + timedelta(seconds=2)) is None
+
+
+def test_a_rate_limited_look_up_keeps_the_doubt_so_nothing_is_posted_twice(
+    settings: Settings, database: Database, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    impatient = Dispatcher(
+        database.sessions,
+        make_web_client(
+            settings, rate_limit_retries=0, server_error_retries=0, connection_retries=0, timeout=1
+        ),
+        hours=working_hours(settings),
+    )
+    fake_slack.delay("chat.postMessage", 2.5)  # posted, but we stop waiting: in doubt
+    run(database, impatient, FIRST_PROMPT)
+    fake_slack.fail_next("conversations.history", status=429, retry_after=1)
+    run(database, impatient, FIRST_PROMPT + timedelta(minutes=1))  # the look-up is refused
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.in_doubt is True
+    run(database, impatient, FIRST_PROMPT + timedelta(minutes=2))
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.status is DeliveryStatus.SENT
+    assert len(fake_slack.messages(SPACE)) == 1
+
+
+def test_a_deactivated_admin_does_not_keep_other_coordinators_from_hearing(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    with database.sessions.begin() as session:
+        make_person(session, "U0OLDADMIN", is_slack_admin=True)
+    fake_slack.add_user("U0OLDADMIN", deleted=True)
+    fake_slack.fail_next("chat.postMessage", error="channel_not_found")
+    run(database, dispatcher, FIRST_PROMPT)
+    (alert,) = rows(database, DeliveryKind.COORDINATOR_ALERT)
+    assert alert.status is DeliveryStatus.SENT
+    told = [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage") if c.answered_ok]
+    assert "UCOORD" in told
+
+
+def test_a_dispatcher_whose_lease_ran_out_does_not_post(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    with database.sessions.begin() as session:
+        for pair in pairs_due_for_prompt(session, now=FIRST_PROMPT, limit=10):
+            plan_prompt(session, pair, hours=dispatcher.hours, now=FIRST_PROMPT)
+    with database.sessions.begin() as session:
+        (claimed,) = claim_due(
+            session, now=FIRST_PROMPT, lease=LEASE, worker=dispatcher.worker, limit=5
+        )
+        delivery_id = claimed.id
+    # Our lease runs out; another dispatcher claims the delivery before we get to it.
+    with database.sessions.begin() as session:
+        claim_due(session, now=FIRST_PROMPT + 2 * LEASE, lease=LEASE, worker="other", limit=5)
+    with database.sessions() as session:
+        assert not claim_still_mine(
+            session,
+            delivery_id=delivery_id,
+            worker=dispatcher.worker,
+            now=FIRST_PROMPT,
+            lease=LEASE,
+        )
+    assert fake_slack.calls_to("chat.postMessage") == []

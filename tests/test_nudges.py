@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.domain import checkins, pairs
-from bot.domain.cadence import WorkingHours, zone
+from bot.domain.cadence import WorkingHours, parse_cadence, zone
 from bot.domain.nudges import plan_wrap_up
-from bot.domain.schedule import next_prompt_after_checkin
+from bot.domain.schedule import cadence_of, next_prompt_after_checkin
 from bot.service import Database
 from bot.slack_out import make_web_client
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
@@ -23,6 +23,7 @@ from jobs.preview import print_preview
 from jobs.profiles import refresh_stale_profiles
 from jobs.tick import TickReport, tick
 from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE, NUDGE_START
+from tests.factories import make_pair, make_person
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of
@@ -193,8 +194,14 @@ def test_a_snoozed_prompt_comes_a_week_later_at_the_same_local_time(
 ) -> None:
     run(database, dispatcher, FIRST_PROMPT)
     assert pair_of(database, pair_id).next_prompt_at == at("2027-02-02T14:00:00Z")
-    press(slack, fake_slack, user=MENTOR, action_id="checkin_snooze", value=str(pair_id))
-    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-09T14:00:00Z")
+    # Snoozing the 19 January prompt brings the next one a week after it, and a second
+    # press (by the other member) changes nothing.
+    for member in (MENTOR, STUDENT):
+        press(slack, fake_slack, user=member, action_id="checkin_snooze", value=str(pair_id))
+        assert pair_of(database, pair_id).next_prompt_at == at("2027-01-26T14:00:00Z")
+    (follow_up,) = rows(database, DeliveryKind.FOLLOW_UP)
+    assert (follow_up.status, follow_up.outcome) == (DeliveryStatus.SKIPPED, "snoozed")
+    assert run(database, dispatcher, at("2027-01-26T14:00:00Z")).dispatch.sent == 1
 
 
 def test_an_ended_pair_gets_a_wrap_up_in_working_hours_and_nothing_else(
@@ -285,3 +292,76 @@ def test_a_stale_zone_is_refreshed_off_the_nudge_path_and_keeps_the_local_time(
         )  # still Tuesday 09:00, now in London
     # Fresh profiles are left alone for a week.
     assert refresh_stale_profiles(database.sessions, client, hours=HOURS, now=START) == 0
+
+
+@pytest.mark.parametrize(
+    ("cadence_text", "mentee_tz", "mentor_tz"),
+    [
+        ("every 2 weeks on Tuesday at 17:00", "America/New_York", "America/New_York"),
+        # 09:00 in London is 01:00 in Los Angeles: the shared hours end at 17:00 London.
+        (None, "Europe/London", "America/Los_Angeles"),
+    ],
+)
+def test_a_prompt_due_at_the_end_of_the_day_still_goes_out(
+    database: Database,
+    dispatcher: Dispatcher,
+    fake_slack: FakeSlack,
+    cadence_text: str | None,
+    mentee_tz: str,
+    mentor_tz: str,
+) -> None:
+    fake_slack.add_channel("G0LATE", members=["U0LATE1", "U0LATE2"])
+    pair_id = make_pair(
+        database,
+        mentee="U0LATE1",
+        mentor="U0LATE2",
+        now=START,
+        mentee_tz=mentee_tz,
+        mentor_tz=mentor_tz,
+        channel="G0LATE",
+    )
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        if cadence_text:
+            pairs.set_cadence(
+                pair,
+                cadence=parse_cadence(cadence_text, current=cadence_of(pair), hours=HOURS),
+                hours=HOURS,
+                now=START,
+            )
+        due = pair.next_prompt_at
+    assert due.astimezone(zone(mentee_tz)).hour == 17
+    assert run(database, dispatcher, due + timedelta(seconds=30)).dispatch.sent == 1
+
+
+def test_replying_to_a_gratitude_dm_is_not_a_check_in(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    reply_in_thread(database, STUDENT, prompt.ts)
+    reply_in_thread(database, MENTOR, prompt.ts)
+    run(database, dispatcher, at("2027-01-20T14:00:00Z"))
+    (gratitude,) = rows(database, DeliveryKind.GRATITUDE)
+    assert gratitude.status is DeliveryStatus.SENT
+    with database.sessions.begin() as session:
+        recorded = checkins.record_thread_reply(
+            session,
+            channel_id=gratitude.channel_id,
+            thread_ts=gratitude.ts,
+            author=STUDENT,
+            hours=HOURS,
+            now=datetime.now(UTC),
+        )
+    assert recorded is None
+
+
+def test_withdrawing_a_request_sends_no_wrap_up(database: Database) -> None:
+    with database.sessions.begin() as session:
+        mentee, mentor = make_person(session, "U0W1"), make_person(session, "U0W2")
+        pair = pairs.request_mentor(
+            session, mentee=mentee, mentor=mentor, default_capacity=5, now=START
+        )
+        pairs.end(pair, actor=mentee, now=START)
+        assert plan_wrap_up(session, pair=pair, hours=HOURS, now=START) is False
+    assert rows(database) == []

@@ -385,3 +385,40 @@ def test_replies_arriving_together_complete_the_check_in(
     with database.sessions() as session:
         (checkin,) = session.execute(select(CheckIn)).scalars().all()
         assert checkin.completed_at is not None
+
+
+def test_capacity_is_set_by_the_mentor_or_a_coordinator(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database
+) -> None:
+    assert "up to 1 active mentees" in command_text(
+        slack, "/mentor", f"capacity <@{MENTOR}> 1", user=MENTOR
+    )
+    assert "up to 2 active mentees" in command_text(
+        slack, "/mentor", f"capacity <@{MENTOR}> 2", user=COORDINATOR
+    )
+    refused = command_text(slack, "/mentor", f"capacity <@{MENTOR}> 9", user=STUDENT)
+    assert "Only program coordinators" in refused
+    assert "1 to 50" in command_text(slack, "/mentor", f"capacity <@{MENTOR}> 0", user=MENTOR)
+    make_pair(database, mentee="U0A", mentor=MENTOR)
+    make_pair(database, mentee="U0B", mentor=MENTOR)
+    shown = command_text(slack, "/mentor", f"request <@{MENTOR}> hi", user=STUDENT)
+    assert "their limit" in shown
+
+
+def test_a_coordinator_of_another_workspace_cannot_end_a_pair(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database
+) -> None:
+    pair_id = make_pair(database, mentee=STUDENT, mentor=MENTOR)
+    response_url = fake_slack.new_response_url()
+    payload = block_action_payload(
+        user=COORDINATOR,
+        action_id="pair_end_confirm",
+        value=str(pair_id),
+        response_url=response_url,
+    )
+    payload["team"] = {"id": "T0OTHER", "domain": "elsewhere"}
+    payload["user"]["team_id"] = "T0OTHER"
+    assert slack.interaction(payload).status == 200
+    (answer,) = fake_slack.wait_for_response(response_url)
+    assert "out of date" in answer["text"]
+    assert pair_row(database, pair_id).state is PairState.ACTIVE

@@ -107,3 +107,8 @@ def test_describing_a_cadence() -> None:
     assert Cadence().describe() == "every 2 weeks on Tuesday at 09:00"
     assert Cadence(CadenceUnit.WEEK, 1, 0, time(10)).describe() == "weekly on Monday at 10:00"
     assert Cadence(CadenceUnit.MONTH, 1, 4, time(9)).describe() == "monthly on Friday at 09:00"
+
+
+def test_by_starts_a_due_date_only_before_something_date_shaped() -> None:
+    parsed = parse_goal_add("Read the paper recommended by Patel")
+    assert (parsed.text, parsed.due_on) == ("Read the paper recommended by Patel", None)

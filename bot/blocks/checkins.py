@@ -38,18 +38,18 @@ def checkin_post(
     *, pair_id: int, mentee: str, mentor: str, update: Update
 ) -> tuple[str, list[Block]]:
     text = f"Check-in from {mention(mentee)}: {update.mind}".strip()
-    body = [f":speech_balloon: *Check-in from {mention(mentee)}*"]
+    # A section per part: each stays within Slack's 3,000 characters, so nothing is cut.
+    blocks: list[Block] = [section(f":speech_balloon: *Check-in from {mention(mentee)}*")]
     if update.mind:
-        body.append(update.mind)
+        blocks.append(section(update.mind))
     for field in ("questions", "challenges"):
         value = getattr(update, field)
         if value:
-            body.append(f"*{FIELD_LABELS[field]}*\n{value}")
+            blocks.append(section(f"*{FIELD_LABELS[field]}*\n{value}"))
     if update.goals_moved:
-        body.append("*Goals that moved*\n" + goal_lines(update.goals_moved))
+        blocks.append(section("*Goals that moved*\n" + goal_lines(update.goals_moved)))
     if update.met_on:
-        body.append(f":handshake: We met on {update.met_on}.")
-    blocks: list[Block] = [section("\n\n".join(body))]
+        blocks.append(section(f":handshake: We met on {update.met_on}."))
     blocks.append(context(f"{mention(mentor)}, reply in this thread — Rounds counts your reply."))
     blocks.append(
         actions(button("We met", WE_MET, str(pair_id)), block_id=f"checkin_post_{pair_id}")

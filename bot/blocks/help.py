@@ -72,6 +72,14 @@ USAGES: tuple[Usage, ...] = (
     ),
     Usage(
         "/mentor",
+        "capacity",
+        "/mentor capacity @mentor N",
+        "how many active mentees a mentor takes (1 to 50); mentors set their own",
+        "/mentor capacity @Dr. Patel 3",
+        who="the mentor or a coordinator",
+    ),
+    Usage(
+        "/mentor",
         "coordinator",
         "/mentor coordinator add @user",
         "make someone a program coordinator",

@@ -98,7 +98,8 @@ def parse_cadence(text: str, *, current: Cadence, hours: WorkingHours) -> Cadenc
     if match["monthly"]:
         unit = CadenceUnit.MONTH
     elif match["n"]:
-        if not match["n"].isdigit() or not 1 <= int(match["n"]) <= MAX_WEEKS:
+        weeks = match["n"]
+        if not (weeks.isascii() and weeks.isdigit()) or not 1 <= int(weeks) <= MAX_WEEKS:
             raise UserError(
                 f"Check-ins can be weekly up to every {MAX_WEEKS} weeks; "
                 f"{match['n']!r} weeks is outside that.",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
 from bot.store import goals as goal_queries
+from bot.store import people as people_queries
 from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
 
 MAX_GOAL_LENGTH = 300
@@ -52,7 +53,9 @@ def add_goal(
         raise UserError(
             f"{due_on.isoformat()} has passed; pick a date from today on.", example=GOAL_EXAMPLE
         )
-    # Numbers are never reused, so "goal 3" means the same goal in every message.
+    # Numbers are never reused, so "goal 3" means the same goal in every message. Two
+    # goals added at once must not both take the next number.
+    people_queries.lock(session, person_id=pair.mentee_id)
     highest = goal_queries.highest_number(session, mentee_id=pair.mentee_id)
     goal = Goal(
         pair=pair,

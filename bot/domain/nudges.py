@@ -38,6 +38,8 @@ FOLLOW_UP_AFTER_WORKING_DAYS = 3
 GOING_COLD_AFTER = 2  # unanswered prompts in a row
 LIVE_DELIVERY = (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 MAX_COLLAPSED_PERIODS = 1000
+# The planner and dispatcher run every few seconds; a 17:00 nudge is sent at 17:00:05.
+END_OF_DAY_GRACE = timedelta(minutes=10)
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -109,6 +111,30 @@ def end_pause_if_over(pair: Pair, *, hours: WorkingHours, now: datetime) -> bool
     return True
 
 
+def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> datetime:
+    """ "Snooze a week": the next prompt comes a week after the latest one (at its local
+    time), and that prompt's follow-up is dropped. Pressing it again changes nothing."""
+    tz = zone(pair.mentee.tz)
+    prompt = deliveries.latest_sent_prompt(session, pair.id)
+    base = prompt.due_at if prompt is not None else (pair.next_prompt_at or now)
+    upcoming = prompt_instant_on(base.astimezone(tz).date() + timedelta(weeks=1), pair, hours=hours)
+    if upcoming <= now:  # a stale button: a week from today
+        upcoming = prompt_instant_on(
+            now.astimezone(tz).date() + timedelta(weeks=1), pair, hours=hours
+        )
+    pair.next_prompt_at = upcoming
+    if prompt is not None:
+        deliveries.skip_scheduled(
+            session,
+            pair_id=pair.id,
+            kind=DeliveryKind.FOLLOW_UP,
+            period=prompt.period,
+            reason="snoozed",
+            now=now,
+        )
+    return upcoming
+
+
 def plan_follow_up(
     session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
 ) -> bool:
@@ -161,7 +187,9 @@ def plan_gratitude(
 
 def plan_wrap_up(session: Session, *, pair: Pair, hours: WorkingHours, now: datetime) -> bool:
     """When a pair ends, the mentee hears a thank-you-and-pay-it-forward note, once, in
-    their working hours."""
+    their working hours. A request withdrawn before it was accepted ends without one."""
+    if pair.activated_at is None:
+        return False
     return deliveries.add_delivery(
         session,
         pair_id=pair.id,
@@ -224,8 +252,11 @@ def decide(
     )
     if delivery.kind in _ONLY_ON_ITS_DAY:
         due_day = delivery.due_at.astimezone(tz).date()
-        # After downtime a nudge goes out only on its own local working day, in hours.
-        if local_now.date() != due_day or local_now.time().replace(tzinfo=None) > hours.end:
+        # After downtime a nudge goes out only on its own local working day, in hours. A
+        # nudge due at the very end of the day still goes out if it is only just late.
+        after_hours = local_now.time().replace(tzinfo=None) > hours.end
+        just_late = now - delivery.due_at <= END_OF_DAY_GRACE
+        if local_now.date() != due_day or (after_hours and not just_late):
             return Decision(Verdict.SKIP, f"missed: due {due_day.isoformat()}")
         return SEND
     if delivery.kind is DeliveryKind.WRAP_UP and not in_hours:

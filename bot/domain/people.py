@@ -53,7 +53,7 @@ def profile_is_stale(person: Person, *, now: datetime) -> bool:
 
 def apply_profile(person: Person, profile: Profile, *, now: datetime) -> None:
     person.tz = profile.tz or person.tz
-    person.is_slack_admin = profile.is_admin
+    person.is_slack_admin = profile.is_admin and not profile.deleted
     person.profile_refreshed_at = now
 
 
@@ -68,6 +68,20 @@ def require_coordinator(person: Person, *, configured: Collection[str], action: 
             "`/mentor request @mentor` to ask a mentor yourself.",
             example="/mentor request @Dr. Patel I'd love guidance on research",
         )
+
+
+MAX_CAPACITY = 50
+
+
+def set_capacity(
+    *, actor: Person, mentor: Person, capacity: int, configured: Collection[str]
+) -> None:
+    example = "/mentor capacity @Dr. Patel 3"
+    if actor.id != mentor.id:
+        require_coordinator(actor, configured=configured, action="set another mentor's capacity")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise UserError(f"A capacity is 1 to {MAX_CAPACITY} mentees.", example=example)
+    mentor.mentor_capacity = capacity
 
 
 def add_coordinator(

@@ -19,8 +19,6 @@ from bot.domain.cadence import (
 )
 from bot.store.models import Pair
 
-SNOOZE = timedelta(weeks=1)
-
 
 def cadence_of(pair: Pair) -> Cadence:
     return Cadence(
@@ -86,11 +84,3 @@ def first_prompt_from(pair: Pair, *, now: datetime, hours: WorkingHours) -> date
                 return instant
         day += timedelta(days=1)
     raise AssertionError("a weekday recurs within 15 days")
-
-
-def snoozed(pair: Pair, *, hours: WorkingHours) -> datetime | None:
-    """The next prompt a week later, by local date so the wall-clock time stays put."""
-    if pair.next_prompt_at is None:
-        return None
-    day = pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date() + SNOOZE
-    return prompt_instant_on(day, pair, hours=hours)

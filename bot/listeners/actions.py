@@ -11,8 +11,7 @@ from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.domain import checkins, pairs, people
 from bot.domain.errors import UserError
-from bot.domain.nudges import plan_wrap_up
-from bot.domain.schedule import snoozed
+from bot.domain.nudges import plan_wrap_up, snooze
 from bot.listeners.commands.checkin import choice_payload, open_form, post_update
 from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.commands.mentor import start_pair
@@ -101,7 +100,10 @@ def handle_end_confirm(request: SlackRequest) -> None:
     me = actor(request)
     allowed = pair is not None and (
         pairs.is_member(pair, me)
-        or people.is_coordinator(me, configured=request.settings.coordinators)
+        or (
+            pair.workspace_id == me.workspace_id
+            and people.is_coordinator(me, configured=request.settings.coordinators)
+        )
     )
     if pair is None or not allowed:
         raise UserError(STALE)
@@ -175,7 +177,7 @@ def handle_snooze(request: SlackRequest) -> None:
     request.ack()
     if pair.state is not PairState.ACTIVE:
         raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
-    pair.next_prompt_at = snoozed(pair, hours=request.hours)
+    snooze(request.session, pair, hours=request.hours, now=request.now)
     request.session.commit()
     when = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
     answer(request, f":zzz: Snoozed — the next prompt comes {when}.")

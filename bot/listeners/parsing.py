@@ -54,7 +54,7 @@ def parse_date(text: str, *, example: str) -> date:
 
 def parse_number(text: str, *, what: str, example: str) -> int:
     text = text.strip().lstrip("#")
-    if not text.isdigit() or len(text) > 6:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         shown = text or "nothing"
         raise UserError(f"Give the {what} as a number ({shown!r} isn't one).", example=example)
     return int(text)
@@ -68,7 +68,9 @@ class GoalRequest:
 
 
 _GOAL_TAIL = re.compile(
-    r"\s+(?:(?P<by>by\s+\S+)|(?P<for>for\s+<@[UW][A-Z0-9]+(?:\|[^>]*)?>))\s*$", re.IGNORECASE
+    # "by" starts a due date only before something date-shaped: "recommended by Patel" is text.
+    r"\s+(?:(?P<by>by\s+\d\S*)|(?P<for>for\s+<@[UW][A-Z0-9]+(?:\|[^>]*)?>))\s*$",
+    re.IGNORECASE,
 )
 GOAL_ADD_EXAMPLE = "/goal add Draft my personal statement by 2027-03-01 for @Dr. Patel"
 

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import people
 from bot.domain.errors import UserError
 from bot.domain.people import Profile
 from bot.listeners.request import SlackRequest
+from bot.slack_out import FaultKind, classify, fetch_profile
 from bot.store.models import Person
+
+log = logging.getLogger("rounds.people")
+
+
+class SlackTooSlowError(Exception):
+    """users.info did not answer in time (or was rate limited) before we had to ack."""
 
 
 def _fetch_profile(request: SlackRequest, slack_user_id: str) -> Profile | None:
+    # Runs before the ack, so it uses the quick client: a short timeout and no retries.
     try:
-        user = request.client.users_info(user=slack_user_id)["user"]
+        return fetch_profile(request.lookup_client, slack_user_id)
     except SlackApiError as error:
-        if error.response.get("error") in {"user_not_found", "users_not_found"}:
-            return None
-        raise
-    return Profile(
-        tz=user.get("tz"),
-        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
-        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
-        deleted=bool(user.get("deleted")),
-    )
+        if classify(error).kind in (FaultKind.PERMANENT, FaultKind.REJECTED):
+            raise
+        raise SlackTooSlowError(str(error)) from error
+    except OSError as error:
+        raise SlackTooSlowError(str(error)) from error
 
 
 def person(request: SlackRequest, slack_user_id: str, *, refresh: bool = True) -> Person:
@@ -31,7 +37,11 @@ def person(request: SlackRequest, slack_user_id: str, *, refresh: bool = True) -
     workspace = people.workspace_for(request.session, team_id=request.team_id)
     found = people.person_for(request.session, workspace=workspace, slack_user_id=slack_user_id)
     if refresh and people.profile_is_stale(found, now=request.now):
-        profile = _fetch_profile(request, slack_user_id)
+        try:
+            profile = _fetch_profile(request, slack_user_id)
+        except SlackTooSlowError:
+            log.info("profile of %s not refreshed: Slack was slow", slack_user_id)
+            return found  # the cached zone and flags serve until next time
         if profile is not None:
             people.apply_profile(found, profile, now=request.now)
     return found
@@ -43,7 +53,14 @@ def actor(request: SlackRequest) -> Person:
 
 def mentioned(request: SlackRequest, slack_user_id: str, *, example: str) -> Person:
     """Someone named in a command: must be a real, active, human Slack user."""
-    profile = _fetch_profile(request, slack_user_id)
+    try:
+        profile = _fetch_profile(request, slack_user_id)
+    except SlackTooSlowError:
+        raise UserError(
+            f"Slack is slow to answer right now, so I couldn't look up <@{slack_user_id}>. "
+            "Please try again in a minute.",
+            example=example,
+        ) from None
     if profile is None:
         raise UserError(f"I can't find <@{slack_user_id}> in this workspace.", example=example)
     if profile.is_bot:

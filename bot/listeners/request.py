@@ -25,6 +25,12 @@ class SlackRequest:
     session: Session
     settings: Settings
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # For look-ups before the ack: short timeout, no retries (see bot.app).
+    quick_client: WebClient | None = None
+
+    @property
+    def lookup_client(self) -> WebClient:
+        return self.quick_client or self.client
 
     @property
     def team_id(self) -> str:

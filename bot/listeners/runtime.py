@@ -71,6 +71,7 @@ def transactional(handler: Handler) -> Callable[..., None]:
                 respond=respond,
                 session=session,
                 settings=context["settings"],
+                quick_client=context.get("lookup_client"),
             )
             try:
                 event_id = body.get("event_id")

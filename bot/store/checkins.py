@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import CheckIn, Delivery, Pair
+from bot.store.models import CheckIn, Delivery, DeliveryKind, Pair
 
 
 def open_round(session: Session, *, pair_id: int) -> CheckIn | None:
@@ -70,7 +70,12 @@ def pair_id_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> 
     if from_checkin is not None:
         return from_checkin
     return session.execute(
-        select(Delivery.pair_id).where(Delivery.channel_id == channel_id, Delivery.ts == thread_ts)
+        select(Delivery.pair_id).where(
+            Delivery.channel_id == channel_id,
+            Delivery.ts == thread_ts,
+            # Replies to a gratitude or wrap-up DM are not a check-in.
+            Delivery.kind.in_((DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP)),
+        )
     ).scalar_one_or_none()
 
 

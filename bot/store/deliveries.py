@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
@@ -116,6 +116,26 @@ def claim_due(
     return claimed
 
 
+def claim_still_mine(
+    session: Session, *, delivery_id: int, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Mark the delivery in doubt and renew its lease, if this worker still holds it; commit.
+    False when another dispatcher re-claimed it: then this one must not post."""
+    renewed = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claimed_by == worker,
+            Delivery.status == DeliveryStatus.SENDING,
+        )
+        .values(in_doubt=True, lease_expires_at=now + lease)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session="fetch")
+    ).first()
+    session.commit()
+    return renewed is not None
+
+
 def latest_sent_prompt(session: Session, pair_id: int) -> Delivery | None:
     return session.execute(
         select(Delivery)
@@ -182,3 +202,19 @@ def recent_delivery_exists(
         .limit(1)
     ).first()
     return found is not None
+
+
+def skip_scheduled(
+    session: Session, *, pair_id: int, kind: DeliveryKind, period: str, reason: str, now: datetime
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.pair_id == pair_id,
+            Delivery.kind == kind,
+            Delivery.period == period,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+        )
+        .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )

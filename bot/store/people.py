@@ -82,3 +82,8 @@ def stale_people_in_pairs(
         .scalars()
         .all()
     )
+
+
+def lock(session: Session, *, person_id: int) -> None:
+    """Hold the person's row until the transaction ends (SQLite already has one writer)."""
+    session.execute(select(Person.id).where(Person.id == person_id).with_for_update())

@@ -15,7 +15,13 @@ from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
-from bot.listeners.parsing import MENTION, leading_mention, parse_pause, split_subcommand
+from bot.listeners.parsing import (
+    MENTION,
+    leading_mention,
+    parse_number,
+    parse_pause,
+    split_subcommand,
+)
 from bot.listeners.people import actor, mentioned
 from bot.listeners.presenters import pair_line
 from bot.listeners.replies import answer
@@ -199,6 +205,20 @@ def handle_end(request: SlackRequest, text: str) -> None:
     answer(request, text_, blocks)
 
 
+def handle_capacity(request: SlackRequest, text: str) -> None:
+    example = _example("capacity")
+    user_id, rest = leading_mention(text, who="the mentor", example=example)
+    capacity = parse_number(rest, what="number of mentees", example=example)
+    me = actor(request)
+    mentor = me if user_id == me.slack_user_id else mentioned(request, user_id, example=example)
+    people.set_capacity(
+        actor=me, mentor=mentor, capacity=capacity, configured=request.settings.coordinators
+    )
+    request.session.commit()
+    whose = "You take" if mentor.id == me.id else f"<@{user_id}> takes"
+    answer(request, f":busts_in_silhouette: {whose} up to {capacity} active mentees.")
+
+
 def handle_coordinator(request: SlackRequest, text: str) -> None:
     example = _example("coordinator")
     verb, rest = split_subcommand(text)
@@ -246,6 +266,7 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "pause": handle_pause,
     "resume": handle_resume,
     "end": handle_end,
+    "capacity": handle_capacity,
     "coordinator": handle_coordinator,
 }
 
