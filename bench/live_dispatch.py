@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bench.servers import peak_rss_mb
 from bot.service import open_database, settings_or_exit
 from bot.store.models import Delivery, DeliveryStatus
 from jobs.planner import plan_due
@@ -62,7 +63,9 @@ def main() -> None:
                 **totals,
                 "planned": planned,
                 "seconds": time.monotonic() - started,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                # VmHWM, not getrusage: after fork and exec, ru_maxrss still counts the
+                # parent's memory at the fork.
+                "peak_rss_mb": peak_rss_mb(os.getpid()),
             }
         )
     )

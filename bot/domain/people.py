@@ -31,6 +31,15 @@ def workspace_for(session: Session, *, team_id: str) -> Workspace:
     return people_queries.workspace_for(session, team_id=team_id)
 
 
+def person_in_team(session: Session, *, team_id: str, slack_user_id: str) -> Person:
+    """The person with this Slack ID in the team's workspace, met for the first time if need be."""
+    found = people_queries.person_in_team(session, team_id=team_id, slack_user_id=slack_user_id)
+    if found is not None:
+        return found
+    workspace = workspace_for(session, team_id=team_id)
+    return person_for(session, workspace=workspace, slack_user_id=slack_user_id)
+
+
 def person_for(session: Session, *, workspace: Workspace, slack_user_id: str) -> Person:
     """The person with this Slack ID in the workspace, met for the first time if need be."""
     return people_queries.person_for(session, workspace=workspace, slack_user_id=slack_user_id)

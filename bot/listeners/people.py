@@ -34,8 +34,9 @@ def _fetch_profile(request: SlackRequest, slack_user_id: str) -> Profile | None:
 
 def person(request: SlackRequest, slack_user_id: str, *, refresh: bool = True) -> Person:
     """The person for a Slack user in this request's workspace, profile refreshed if stale."""
-    workspace = people.workspace_for(request.session, team_id=request.team_id)
-    found = people.person_for(request.session, workspace=workspace, slack_user_id=slack_user_id)
+    found = people.person_in_team(
+        request.session, team_id=request.team_id, slack_user_id=slack_user_id
+    )
     if refresh and people.profile_is_stale(found, now=request.now):
         try:
             profile = _fetch_profile(request, slack_user_id)

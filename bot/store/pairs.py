@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.store.models import Pair, PairState, Person
 
+# Every screen that shows a pair names both members: load them in the same query.
+WITH_MEMBERS = (joinedload(Pair.mentee, innerjoin=True), joinedload(Pair.mentor, innerjoin=True))
+
 
 def pairs_of(session: Session, person: Person, *, states: Collection[PairState]) -> Sequence[Pair]:
-    """The person's pairs in `states`, as mentee and as mentor, oldest first."""
+    """The person's pairs in `states`, as mentee and as mentor, oldest first, members loaded."""
     return (
         session.execute(
             select(Pair)
@@ -20,6 +23,7 @@ def pairs_of(session: Session, person: Person, *, states: Collection[PairState])
                 Pair.state.in_(list(states)),
             )
             .order_by(Pair.id)
+            .options(*WITH_MEMBERS)
         )
         .scalars()
         .all()

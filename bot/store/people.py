@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.store.models import Pair, PairState, Person, Workspace
 from bot.store.upsert import insert_ignoring_duplicates
@@ -34,6 +34,16 @@ def person_for(session: Session, *, workspace: Workspace, slack_user_id: str) ->
         )
         found = session.execute(query).scalar_one()
     return found
+
+
+def person_in_team(session: Session, *, team_id: str, slack_user_id: str) -> Person | None:
+    """One query for the common case: someone Rounds has met, with their workspace."""
+    return session.execute(
+        select(Person)
+        .join(Workspace, Person.workspace_id == Workspace.id)
+        .where(Workspace.team_id == team_id, Person.slack_user_id == slack_user_id)
+        .options(contains_eager(Person.workspace))
+    ).scalar_one_or_none()
 
 
 def coordinators_of(
