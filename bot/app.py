@@ -17,7 +17,12 @@ from bot.store.db import SessionFactory
 LOOKUP_TIMEOUT_SECONDS = 2
 
 
-def build_app(settings: Settings, session_factory: SessionFactory) -> App:
+def build_app(
+    settings: Settings,
+    session_factory: SessionFactory,
+    *,
+    read_sessions: SessionFactory | None = None,
+) -> App:
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -39,7 +44,10 @@ def build_app(settings: Settings, session_factory: SessionFactory) -> App:
     )
     app.use(
         provide_request_services(
-            settings=settings, session_factory=session_factory, lookup_client=lookup_client
+            settings=settings,
+            session_factory=session_factory,
+            read_session_factory=read_sessions or session_factory,
+            lookup_client=lookup_client,
         )
     )
     app.error(report_unhandled_error)

@@ -11,7 +11,12 @@ from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
-from bot.store.db import SessionFactory, make_engine, make_session_factory
+from bot.store.db import (
+    SessionFactory,
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from bot.store.migrate import upgrade_to_head
 
 CONFIG_ERROR_EXIT_STATUS = 2
@@ -21,6 +26,7 @@ CONFIG_ERROR_EXIT_STATUS = 2
 class Database:
     engine: Engine
     sessions: SessionFactory
+    read_sessions: SessionFactory
 
 
 @dataclass
@@ -51,9 +57,14 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     engine = make_engine(url)
     if migrate:
         upgrade_to_head(engine)
-    return Database(engine=engine, sessions=make_session_factory(engine))
+    return Database(
+        engine=engine,
+        sessions=make_session_factory(engine),
+        read_sessions=make_read_session_factory(engine),
+    )
 
 
 def build_service(settings: Settings, *, migrate: bool = True) -> Service:
     database = open_database(settings.database_url, migrate=migrate)
-    return Service(settings=settings, database=database, app=build_app(settings, database.sessions))
+    app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
+    return Service(settings=settings, database=database, app=app)

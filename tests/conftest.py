@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from bot.app import build_app
 from bot.config import Settings, normalize_database_url
 from bot.service import Database, Service
-from bot.store.db import make_engine, make_session_factory
+from bot.store.db import make_engine, make_read_session_factory, make_session_factory
 from bot.store.migrate import upgrade_to_head
 from bot.store.models import Base
 from bot.web import make_http_server, make_wsgi_app
@@ -112,7 +112,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
     engine = make_engine(database_url)
-    yield Database(engine=engine, sessions=make_session_factory(engine))
+    yield Database(
+        engine=engine,
+        sessions=make_session_factory(engine),
+        read_sessions=make_read_session_factory(engine),
+    )
     engine.dispose()
 
 
@@ -134,7 +138,8 @@ def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
 
 @pytest.fixture
 def service(settings: Settings, database: Database) -> Service:
-    return Service(settings=settings, database=database, app=build_app(settings, database.sessions))
+    app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
+    return Service(settings=settings, database=database, app=app)
 
 
 @pytest.fixture

@@ -84,3 +84,38 @@ def test_a_retried_event_is_processed_once(slack: SlackSender, fake_slack: FakeS
     assert (first.status, retried.status) == (200, 200)
     time.sleep(0.3)  # give a wrongly processed retry the time to show up
     assert len(fake_slack.calls_to("views.publish")) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "read_only"),
+    [
+        ("/mentor", "list", True),
+        ("/goal", " LIST ", True),
+        ("/checkin", "status", True),
+        ("/checkin", "status of my research", False),  # an update to post
+        ("/goal", "add Read", False),
+        ("/mentor", "request <@U1>", False),
+    ],
+)
+def test_only_requests_that_look_get_a_read_session(
+    command: str, text: str, read_only: bool
+) -> None:
+    from bot.listeners.commands import reads_only
+
+    assert reads_only({"command": command, "text": text}) is read_only
+
+
+def test_concurrent_lists_are_answered_while_writes_go_on(slack: SlackSender) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(index: int) -> str:
+        if index % 3 == 0:
+            reply, _ = slack.command("/goal", "add Something", user=f"U0W{index}")
+        else:
+            reply, _ = slack.command("/mentor", "list", user=f"U0R{index}")
+        assert reply.status == 200
+        return str(reply.json["text"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(work, range(24)))
+    assert not [text for text in answers if "Sorry" in text]

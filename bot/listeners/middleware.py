@@ -13,13 +13,18 @@ from bot.store.db import SessionFactory
 
 
 def provide_request_services(
-    *, settings: Settings, session_factory: SessionFactory, lookup_client: WebClient
+    *,
+    settings: Settings,
+    session_factory: SessionFactory,
+    read_session_factory: SessionFactory,
+    lookup_client: WebClient,
 ) -> Callable[..., Any]:
     def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
         context["settings"] = settings
         # A factory, not a session: listeners run after ack() in another thread, so the
         # listener opens (and closes) its own session — see listeners.runtime.transactional.
         context["session_factory"] = session_factory
+        context["read_session_factory"] = read_session_factory
         context["lookup_client"] = lookup_client
         return next()
 

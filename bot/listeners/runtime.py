@@ -9,10 +9,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.errors import UserError
 from bot.listeners.replies import answer_problem
 from bot.listeners.request import SlackRequest
+from bot.store.db import SessionFactory
 from bot.store.events import claim_event
 
 log = logging.getLogger("rounds.listeners")
@@ -53,8 +55,12 @@ def tell_user_it_failed(
         log.exception("could not tell the user that their request failed")
 
 
-def transactional(handler: Handler) -> Callable[..., None]:
-    """Wrap a handler as a Bolt listener that owns a session for the handler's whole run."""
+ReadOnly = Callable[[dict[str, Any]], bool]
+
+
+def transactional(handler: Handler, *, reads_only: ReadOnly | None = None) -> Callable[..., None]:
+    """Wrap a handler as a Bolt listener that owns a session for the handler's whole run.
+    Requests `reads_only` says only read get a read session (no queueing on SQLite)."""
 
     def listener(
         ack: Ack,
@@ -63,42 +69,72 @@ def transactional(handler: Handler) -> Callable[..., None]:
         respond: Respond,
         context: BoltContext,
     ) -> None:
-        with context["session_factory"]() as session:
-            request = SlackRequest(
-                ack=ack,
-                body=body,
-                client=client,
-                respond=respond,
-                session=session,
-                settings=context["settings"],
-                quick_client=context.get("lookup_client"),
-            )
+        if reads_only is not None and reads_only(body):
             try:
-                event_id = body.get("event_id")
-                # Slack retries events it thinks we missed; the claim commits with the
-                # handler's work, so a failed first attempt is processed again, once.
-                if event_id and not claim_event(session, event_id=event_id, now=request.now):
-                    log.info("event %s was already processed; ignoring Slack's retry", event_id)
-                    return
-                handler(request)
-                session.commit()
-            except UserError as problem:
-                session.rollback()
-                answer_problem(request, problem)
-            except SlackApiError as error:
-                session.rollback()
-                log.warning(
-                    "Slack refused a call in %s: %s", handler.__name__, error.response.get("error")
-                )
-                answer_problem(request, SLACK_REFUSED)
-            except Exception:
-                session.rollback()
-                log.exception("handler %s failed", handler.__name__)
-                tell_user_it_failed(ack=ack, respond=respond, body=body, client=client)
+                _run(handler, context["read_session_factory"], ack, body, client, respond, context)
+                return
+            except _ReadSessionWroteError:
+                pass  # it had to write after all (a first-time user): once more, as a writer
+        _run(handler, context["session_factory"], ack, body, client, respond, context)
 
     listener.__name__ = handler.__name__
     listener.__qualname__ = handler.__qualname__
     return listener
+
+
+class _ReadSessionWroteError(Exception):
+    """A read session tried to write while SQLite's writer was busy; nothing was acked."""
+
+
+def _run(
+    handler: Handler,
+    sessions: SessionFactory,
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    with sessions() as session:
+        request = SlackRequest(
+            ack=ack,
+            body=body,
+            client=client,
+            respond=respond,
+            session=session,
+            settings=context["settings"],
+            quick_client=context.get("lookup_client"),
+        )
+        try:
+            event_id = body.get("event_id")
+            # Slack retries events it thinks we missed; the claim commits with the
+            # handler's work, so a failed first attempt is processed again, once.
+            if event_id and not claim_event(session, event_id=event_id, now=request.now):
+                log.info("event %s was already processed; ignoring Slack's retry", event_id)
+                return
+            handler(request)
+            session.commit()
+        except UserError as problem:
+            session.rollback()
+            answer_problem(request, problem)
+        except SlackApiError as error:
+            session.rollback()
+            log.warning(
+                "Slack refused a call in %s: %s", handler.__name__, error.response.get("error")
+            )
+            answer_problem(request, SLACK_REFUSED)
+        except OperationalError as error:
+            session.rollback()
+            lock_refused = "locked" in str(error) or "busy" in str(error)
+            read_session = sessions is context.get("read_session_factory")
+            if lock_refused and read_session and not _acknowledged(ack):
+                raise _ReadSessionWroteError from error
+            log.exception("handler %s failed", handler.__name__)
+            tell_user_it_failed(ack=ack, respond=respond, body=body, client=client)
+        except Exception:
+            session.rollback()
+            log.exception("handler %s failed", handler.__name__)
+            tell_user_it_failed(ack=ack, respond=respond, body=body, client=client)
 
 
 def report_unhandled_error(

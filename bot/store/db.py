@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
+READ_ONLY_OPTION = "rounds_read_only"
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -23,6 +24,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            # WAL readers never wait for the writer, nor for each other.
+            connection.exec_driver_sql("BEGIN")
+            return
         # SQLite has one writer. Taking the write lock at BEGIN makes every transaction wait
         # its turn (busy timeout) instead of failing with SQLITE_BUSY when it first writes.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -42,6 +47,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> SessionFactory:
+    """Sessions for requests that only read. On SQLite they do not queue behind writers; a
+    read session that does write (say, meeting a new user) may be refused under load."""
+    return sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 def database_is_reachable(engine: Engine) -> bool:
