@@ -75,16 +75,21 @@ def test_server_errors_retry_with_backoff(
     assert posts_of(fake_slack, prompt.id) == 1
 
 
-def test_a_slow_answer_that_did_post_is_not_posted_again(
-    settings: Settings, database: Database, fake_slack: FakeSlack, pair_id: int
-) -> None:
-    impatient = Dispatcher(
+@pytest.fixture
+def impatient(settings: Settings, database: Database) -> Dispatcher:
+    """A dispatcher that stops waiting for Slack after one second."""
+    return Dispatcher(
         database.sessions,
         make_web_client(
             settings, rate_limit_retries=0, server_error_retries=0, connection_retries=0, timeout=1
         ),
         hours=working_hours(settings),
     )
+
+
+def test_a_slow_answer_that_did_post_is_not_posted_again(
+    database: Database, impatient: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
     fake_slack.delay("chat.postMessage", 2.5)  # Slack posts, but answers after we gave up
     assert run(database, impatient, FIRST_PROMPT).dispatch.retrying == 1
     (prompt,) = rows(database, DeliveryKind.PROMPT)
@@ -272,15 +277,8 @@ def test_the_rate_gate_tells_a_channels_limit_from_the_workspaces() -> None:
 
 
 def test_a_rate_limited_look_up_keeps_the_doubt_so_nothing_is_posted_twice(
-    settings: Settings, database: Database, fake_slack: FakeSlack, pair_id: int
+    database: Database, impatient: Dispatcher, fake_slack: FakeSlack, pair_id: int
 ) -> None:
-    impatient = Dispatcher(
-        database.sessions,
-        make_web_client(
-            settings, rate_limit_retries=0, server_error_retries=0, connection_retries=0, timeout=1
-        ),
-        hours=working_hours(settings),
-    )
     fake_slack.delay("chat.postMessage", 2.5)  # posted, but we stop waiting: in doubt
     run(database, impatient, FIRST_PROMPT)
     fake_slack.fail_next("conversations.history", status=429, retry_after=1)

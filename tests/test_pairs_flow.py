@@ -59,6 +59,25 @@ def dm_to(user: str, containing: str):  # type: ignore[no-untyped-def]
     return lambda call: call.args.get("channel") == user and containing in str(call.args)
 
 
+def add_sent_prompt(database: Database, pair_id: int, *, channel: str, ts: str) -> None:
+    """A prompt Rounds posted an hour ago, as the dispatcher would have recorded it."""
+    with database.sessions.begin() as session:
+        session.add(
+            Delivery(
+                pair_id=pair_id,
+                kind=DeliveryKind.PROMPT,
+                period="2027-01-05",
+                status=DeliveryStatus.SENT,
+                due_at=datetime.now(UTC) - timedelta(hours=1),
+                finished_at=datetime.now(UTC) - timedelta(hours=1),
+                channel_id=channel,
+                ts=ts,
+                attempts=1,
+                in_doubt=False,
+            )
+        )
+
+
 def test_a_declined_request_is_told_kindly_and_can_be_asked_again(
     slack: SlackSender, fake_slack: FakeSlack, database: Database
 ) -> None:
@@ -291,19 +310,7 @@ def test_replies_in_a_nudge_thread_count_for_both_members(
     slack: SlackSender, fake_slack: FakeSlack, database: Database
 ) -> None:
     pair_id = make_pair(database, mentee=STUDENT, mentor=MENTOR, channel="G0SPACE")
-    with database.sessions.begin() as session:
-        session.add(
-            Delivery(
-                pair_id=pair_id,
-                kind=DeliveryKind.PROMPT,
-                period="2027-01-05",
-                status=DeliveryStatus.SENT,
-                due_at=datetime.now(UTC),
-                channel_id="G0SPACE",
-                ts="1700000000.000100",
-                attempts=1,
-            )
-        )
+    add_sent_prompt(database, pair_id, channel="G0SPACE", ts="1700000000.000100")
 
     def reply(user: str, text: str) -> None:
         event = {
@@ -353,20 +360,7 @@ def test_replies_arriving_together_complete_the_check_in(
 ) -> None:
     """Slack delivers events in parallel; both replies must land in the same round."""
     pair_id = make_pair(database, mentee=STUDENT, mentor=MENTOR, channel="G0SPACE")
-    with database.sessions.begin() as session:
-        session.add(
-            Delivery(
-                pair_id=pair_id,
-                kind=DeliveryKind.PROMPT,
-                period="2027-01-05",
-                status=DeliveryStatus.SENT,
-                due_at=datetime.now(UTC) - timedelta(hours=1),
-                finished_at=datetime.now(UTC) - timedelta(hours=1),
-                channel_id="G0SPACE",
-                ts="1700000000.000100",
-                attempts=1,
-            )
-        )
+    add_sent_prompt(database, pair_id, channel="G0SPACE", ts="1700000000.000100")
     events = [
         {
             "type": "message",
