@@ -305,9 +305,11 @@ class Dispatcher:
                 (person.dm_channel_id or person.slack_user_id, person)
                 for person in outgoing.recipients
             ]
+        elif delivery.channel_id:
+            targets = [(delivery.channel_id, None)]
         else:
-            targets = [(delivery.channel_id or ensure_checkin_space(self.client, pair), None)]
-            session.commit()  # keep the space we may just have opened
+            targets = [(ensure_checkin_space(self.client, pair), None)]
+            session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
         for target, person in targets:
