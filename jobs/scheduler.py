@@ -45,6 +45,7 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         "interval",
         seconds=PLANNER_EVERY_SECONDS,
         id="planner",
+        name="planner",
         next_run_time=datetime.now(UTC),
         **beat,
     )
@@ -53,6 +54,7 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         "interval",
         seconds=DISPATCHER_EVERY_SECONDS,
         id="dispatcher",
+        name="dispatcher",
         **beat,
     )
     profiles_client = make_web_client(settings)
@@ -66,6 +68,7 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         "interval",
         seconds=PROFILES_EVERY_SECONDS,
         id="profiles",
+        name="profile refresher",
         **beat,
     )
     scheduler.start()
