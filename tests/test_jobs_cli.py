@@ -49,3 +49,17 @@ def test_tick_rejects_an_ambiguous_instant(
     assert result.returncode == 2
     assert complaint in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_embedded_scheduler_is_only_a_timer(settings: Settings, database_url: str) -> None:
+    from bot.service import open_database
+    from jobs.scheduler import start_scheduler
+
+    scheduler = start_scheduler(settings, open_database(database_url, migrate=False).sessions)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"planner", "dispatcher", "profiles"}
+        assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
+        assert all(job.misfire_grace_time is None for job in jobs.values())  # never dropped
+    finally:
+        scheduler.shutdown(wait=False)
