@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -61,10 +61,8 @@ class DispatchReport:
     skipped: int = 0
     retrying: int = 0
     failed: int = 0
-    outcomes: dict[int, str] = field(default_factory=dict)
 
-    def add(self, delivery_id: int, outcome: str) -> None:
-        self.outcomes[delivery_id] = outcome
+    def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
@@ -192,10 +190,8 @@ class Dispatcher:
                 ]
             # Slack answers in tens to hundreds of milliseconds; a few posts in flight keep
             # a worker at the rate Slack allows instead of at one round trip per nudge.
-            for delivery_id, outcome in zip(
-                claimed, self.pool.map(lambda i: self._deliver_safely(i, now), claimed), strict=True
-            ):
-                report.add(delivery_id, outcome)
+            for outcome in self.pool.map(lambda i: self._deliver_safely(i, now), claimed):
+                report.add(outcome)
             if claimed:
                 continue
             wait = self.gate.workspace_wait(self.clock())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.blocks.common import Block, actions, button, context, mention, plain, section
+from bot.blocks.common import Block, actions, button, context, mention, modal, plain, section
 from bot.blocks.home import WE_MET, GoalLine, goal_lines
 from bot.blocks.pairs import slack_date
 
@@ -147,15 +147,9 @@ def checkin_modal(
         if chosen_pair is not None
         else (pairs[0][0] if len(pairs) == 1 else None)
     }
-    return {
-        "type": "modal",
-        "callback_id": FORM,
-        "private_metadata": json.dumps(metadata),
-        "title": plain("Check in"),
-        "submit": plain("Post"),
-        "close": plain("Cancel"),
-        "blocks": blocks,
-    }
+    return modal(
+        callback_id=FORM, title="Check in", submit="Post", blocks=blocks, metadata=metadata
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 Block = dict[str, Any]
@@ -55,3 +57,23 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
 
 def mention(slack_user_id: str) -> str:
     return f"<@{slack_user_id}>"
+
+
+def modal(
+    *,
+    callback_id: str,
+    title: str,
+    submit: str,
+    blocks: list[Block],
+    metadata: Mapping[str, object],
+) -> dict[str, object]:
+    """A form. `metadata` comes back with the submission (Slack keeps it, Rounds does not)."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": plain(title[:24]),
+        "submit": plain(submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }

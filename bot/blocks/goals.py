@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.blocks.common import Block, button, context, mention, plain, section
+from bot.blocks.common import Block, button, context, mention, modal, plain, section
 from bot.blocks.home import GoalLine, goal_lines
 
 CHOOSE_PAIR = "goal_choose_pair"
@@ -64,14 +64,12 @@ def choose_pair(
 
 
 def add_goal_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
-    return {
-        "type": "modal",
-        "callback_id": ADD_FORM,
-        "private_metadata": json.dumps({"pair": pair_id}),
-        "title": plain("Add a goal"),
-        "submit": plain("Add"),
-        "close": plain("Cancel"),
-        "blocks": [
+    return modal(
+        callback_id=ADD_FORM,
+        title="Add a goal",
+        submit="Add",
+        metadata={"pair": pair_id},
+        blocks=[
             context(f"A goal you and {mention(mentor)} will both see."),
             {
                 "type": "input",
@@ -92,4 +90,4 @@ def add_goal_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
                 "element": {"type": "datepicker", "action_id": "value"},
             },
         ],
-    }
+    )

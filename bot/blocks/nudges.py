@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from bot.blocks.checkins import OPEN_FORM, SNOOZE
-from bot.blocks.common import Block, actions, button, context, mention, plain, section
+from bot.blocks.common import Block, actions, button, context, mention, modal, plain, section
 from bot.blocks.home import WE_MET, GoalLine, goal_lines
 
 SEND_THANKS = "gratitude_send_thanks"
@@ -103,14 +102,12 @@ def coordinator_alert(*, mentee: str, mentor: str, reason: str) -> Message:
 
 
 def thanks_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
-    return {
-        "type": "modal",
-        "callback_id": THANKS_FORM,
-        "private_metadata": json.dumps({"pair": pair_id}),
-        "title": plain("Send thanks"),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
-        "blocks": [
+    return modal(
+        callback_id=THANKS_FORM,
+        title="Send thanks",
+        submit="Send",
+        metadata={"pair": pair_id},
+        blocks=[
             context(
                 f"Rounds delivers your note to {mention(mentor)} and keeps only that you sent one."
             ),
@@ -127,7 +124,7 @@ def thanks_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
                 },
             },
         ],
-    }
+    )
 
 
 def thanks_note(*, mentee: str, note: str) -> Message:
