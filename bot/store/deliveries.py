@@ -34,13 +34,19 @@ def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequ
     )
 
 
-def pairs_with_pause_over(session: Session, *, today_utc: date, limit: int) -> Sequence[Pair]:
-    """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone)."""
+def pairs_with_pause_over(
+    session: Session, *, today_utc: date, after_id: int = 0, limit: int
+) -> Sequence[Pair]:
+    """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone),
+    in ID order after `after_id`. Pairs whose date has not yet come in their own zone stay
+    paused, so callers page on with `after_id` rather than asking again from the start."""
     return (
         session.execute(
             select(Pair)
             .where(
-                Pair.state == PairState.PAUSED, Pair.paused_until <= today_utc + timedelta(days=1)
+                Pair.state == PairState.PAUSED,
+                Pair.paused_until <= today_utc + timedelta(days=1),
+                Pair.id > after_id,
             )
             .order_by(Pair.id)
             .limit(limit)
