@@ -300,6 +300,7 @@ class Dispatcher:
                         None,
                     )
                     delivery.outcome = decision.reason
+                    delivery.attempts -= 1  # waiting for working hours is not an attempt
                     session.commit()
                     return "retrying"
             try:

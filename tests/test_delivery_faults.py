@@ -576,3 +576,13 @@ def test_a_delivery_whose_senders_keep_dying_is_given_up(
     assert prompt.outcome.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
     assert fake_slack.calls_to("conversations.history")  # it looked for a post first
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_waiting_for_working_hours_spends_no_attempt(
+    database: Database, dispatcher: Dispatcher, pair_id: int
+) -> None:
+    _due_delivery(database, pair_id, DeliveryKind.WRAP_UP)
+    run(database, dispatcher, FIRST_PROMPT + timedelta(hours=9))  # 18:00 in New York
+    (wrap_up,) = rows(database, DeliveryKind.WRAP_UP)
+    assert (wrap_up.status, wrap_up.attempts) == (DeliveryStatus.SCHEDULED, 0)
+    assert wrap_up.due_at == FIRST_PROMPT + timedelta(days=1)  # 09:00 the next morning
