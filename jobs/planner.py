@@ -22,10 +22,18 @@ class PlanReport:
 
 
 def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanReport:
-    """Plan every prompt due by `now`. Touches only due rows, found through indexes."""
+    """End every pause that is over and plan every prompt due by `now`, BATCH pairs at a
+    time. Touches only due rows, found through indexes."""
     report = PlanReport()
-    for pair in pairs_with_pause_over(session, today_utc=now.date(), limit=BATCH):
-        report.resumed += end_pause_if_over(pair, hours=hours, now=now)
+    last_id = 0
+    # A pause whose date has not come in the mentee's zone yet stays, so page by ID.
+    while paused := pairs_with_pause_over(
+        session, today_utc=now.date(), after_id=last_id, limit=BATCH
+    ):
+        for pair in paused:
+            report.resumed += end_pause_if_over(pair, hours=hours, now=now)
+        last_id = paused[-1].id
+        session.flush()
     while due := pairs_due_for_prompt(session, now=now, limit=BATCH):
         for pair in due:
             report.planned += plan_prompt(session, pair, hours=hours, now=now)

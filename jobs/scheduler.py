@@ -50,7 +50,9 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         **beat,
     )
     scheduler.add_job(
-        _guarded("dispatcher", lambda now: dispatcher.run(now=now)),
+        # A live pass reads the clock itself as it goes: a pass given its start time would
+        # treat it as a rehearsal, never waiting out a workspace-wide rate limit.
+        _guarded("dispatcher", lambda _started: dispatcher.run()),
         "interval",
         seconds=DISPATCHER_EVERY_SECONDS,
         id="dispatcher",
