@@ -63,9 +63,11 @@ def coordinators(
 
 
 def profile_is_stale(person: Person, *, now: datetime) -> bool:
-    return (
-        person.profile_refreshed_at is None or now - person.profile_refreshed_at > PROFILE_MAX_AGE
-    )
+    return profile_is_stale_since(person.profile_refreshed_at, now=now)
+
+
+def profile_is_stale_since(refreshed_at: datetime | None, *, now: datetime) -> bool:
+    return refreshed_at is None or now - refreshed_at > PROFILE_MAX_AGE
 
 
 def apply_profile(person: Person, profile: Profile | None, *, now: datetime) -> None:

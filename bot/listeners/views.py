@@ -15,8 +15,9 @@ from bot.domain import checkins, goals
 from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.listeners.commands.checkin import post_update
-from bot.listeners.commands.goal import add_to_pair, goal_line
+from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.people import actor
+from bot.listeners.presenters import goal_line
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.listeners.commands import checkin, goal, mentor
-from bot.listeners.runtime import transactional
+from bot.listeners.runtime import in_request, transactional
 
 COMMANDS = {
     "/mentor": mentor.handle_mentor,
@@ -30,4 +30,6 @@ def reads_only(body: dict[str, Any]) -> bool:
 
 def register(app: App) -> None:
     for name, handler in COMMANDS.items():
-        app.command(name)(transactional(handler, reads_only=reads_only))
+        listener = transactional(handler, reads_only=reads_only)
+        # Read-only commands are answered within the request; the rest ack first.
+        app.command(name, middleware=[in_request(listener, when=reads_only)])(listener)

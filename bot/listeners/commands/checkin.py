@@ -10,14 +10,16 @@ from bot.blocks import checkins as checkin_blocks
 from bot.blocks.help import usage_for
 from bot.domain import checkins, goals, pairs
 from bot.domain.errors import UserError
-from bot.listeners.commands.goal import goal_line, mentee_pairs
+from bot.listeners.commands.goal import mentee_pairs
 from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
+from bot.listeners.overview import overview_for
 from bot.listeners.people import actor
+from bot.listeners.presenters import goal_line
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.spaces import space_of
-from bot.store.models import Pair, PairState, Person
+from bot.store.models import GoalStatus, Pair, PairState, Person
 
 MAX_BUTTON_VALUE = 2000
 MAX_UPDATE_LENGTH = 3000
@@ -140,23 +142,19 @@ def handle_form(request: SlackRequest, _text: str = "") -> None:
 
 
 def handle_status(request: SlackRequest, text: str) -> None:
-    me = actor(request)
-    items = []
-    for pair in pairs.live_pairs_of(request.session, me):
-        if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
-            continue
-        items.append(
-            checkin_blocks.PairStatus(
-                other=pairs.other_member(pair, me).slack_user_id,
-                viewer_is_mentee=pair.mentee_id == me.id,
-                state=pair.state.value,
-                last_checkin=pair.last_complete_checkin_at,
-                next_nudge=pair.next_prompt_at,
-                open_goals=[
-                    goal_line(goal) for goal in goals.open_goals_of_pair(request.session, pair)
-                ],
-            )
+    found = overview_for(request, states=(PairState.ACTIVE, PairState.PAUSED), with_goals=True)
+    me = found.person
+    items = [
+        checkin_blocks.PairStatus(
+            other=(pair.mentor if pair.mentee_id == me.id else pair.mentee).slack_user_id,
+            viewer_is_mentee=pair.mentee_id == me.id,
+            state=pair.state.value,
+            last_checkin=pair.last_complete_checkin_at,
+            next_nudge=pair.next_prompt_at,
+            open_goals=[goal_line(goal) for goal in pair.goals if goal.status is GoalStatus.OPEN],
         )
+        for pair in found.pairs
+    ]
     answer(request, *checkin_blocks.status(items))
 
 

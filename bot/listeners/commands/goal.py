@@ -7,24 +7,21 @@ from datetime import date
 
 from bot.blocks import goals as goal_blocks
 from bot.blocks.help import usage_for
-from bot.blocks.home import GoalLine
 from bot.domain import goals, pairs
 from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
+from bot.listeners.overview import overview_for
 from bot.listeners.parsing import parse_goal_add, parse_number
 from bot.listeners.people import actor
+from bot.listeners.presenters import goal_line
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
 
 RUNNING = (PairState.ACTIVE, PairState.PAUSED)
-
-
-def goal_line(goal: Goal) -> GoalLine:
-    return GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
 
 
 def mentee_pairs(request: SlackRequest, me: Person) -> Sequence[Pair]:
@@ -98,21 +95,20 @@ def handle_add(request: SlackRequest, text: str) -> None:
 
 
 def handle_list(request: SlackRequest, text: str) -> None:
-    me = actor(request)
-    groups = []
-    for pair in pairs.live_pairs_of(request.session, me):
-        if pair.state not in RUNNING:
-            continue
-        listed = goals.goals_of_pair(request.session, pair, now=request.now)
-        groups.append(
-            goal_blocks.PairGoals(
-                mentee=pair.mentee.slack_user_id,
-                mentor=pair.mentor.slack_user_id,
-                viewer_is_mentee=pair.mentee_id == me.id,
-                open=[goal_line(goal) for goal in listed.open],
-                recently_done=[goal_line(goal) for goal in listed.recently_done],
-            )
+    found = overview_for(request, states=RUNNING, with_goals=True)
+    groups = [
+        goal_blocks.PairGoals(
+            mentee=pair.mentee.slack_user_id,
+            mentor=pair.mentor.slack_user_id,
+            viewer_is_mentee=pair.mentee_id == found.person.id,
+            open=[goal_line(goal) for goal in pair.goals if goal.status is GoalStatus.OPEN],
+            # Only done goals of the last 90 days come with the overview.
+            recently_done=[
+                goal_line(goal) for goal in pair.goals if goal.status is GoalStatus.DONE
+            ],
         )
+        for pair in found.pairs
+    ]
     # The mentee's own goals first, then those of the people they mentor.
     groups.sort(key=lambda group: not group.viewer_is_mentee)
     answer(request, *goal_blocks.goal_list(groups))

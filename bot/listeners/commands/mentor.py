@@ -15,6 +15,7 @@ from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
+from bot.listeners.overview import overview_for
 from bot.listeners.parsing import (
     MENTION,
     leading_mention,
@@ -107,8 +108,8 @@ def handle_pair(request: SlackRequest, text: str) -> None:
 
 
 def handle_list(request: SlackRequest, text: str) -> None:
-    me = actor(request)
-    lines = [pair_line(pair, me) for pair in pairs.live_pairs_of(request.session, me)]
+    found = overview_for(request, states=pairs.LIVE_STATES, with_goals=False)
+    lines = [pair_line(pair, found.person) for pair in found.pairs]
     answer(request, *pair_blocks.pair_list(lines))
 
 

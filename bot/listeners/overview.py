@@ -1,0 +1,42 @@
+"""A person's pairs for the read-only commands, read with one statement (bot.store.overview).
+
+Those commands are answered inside Slack's request (bot.listeners.runtime.in_request), so
+when Rounds already knows the person and their cached profile is fresh, answering takes that
+one indexed query and no Slack call. Someone new, or whose profile is stale, is met or
+refreshed first, exactly as every other command does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain import people
+from bot.domain.goals import RECENTLY_DONE
+from bot.listeners.people import actor
+from bot.listeners.request import SlackRequest
+from bot.store.models import PairState
+from bot.store.overview import Overview, overview_of
+
+
+def overview_for(
+    request: SlackRequest, *, states: Sequence[PairState], with_goals: bool
+) -> Overview:
+    """The asker and their pairs in `states`; `with_goals` adds open goals and those done in
+    the last 90 days."""
+
+    def read() -> Overview | None:
+        return overview_of(
+            request.session,
+            team_id=request.team_id,
+            slack_user_id=request.user_id,
+            states=states,
+            done_since=request.now - RECENTLY_DONE if with_goals else None,
+        )
+
+    found = read()
+    if found is None or people.profile_is_stale_since(found.profile_refreshed_at, now=request.now):
+        actor(request)  # meets them, or refreshes a stale profile
+        request.session.flush()
+        found = read()
+        assert found is not None, "the person was just met"
+    return found

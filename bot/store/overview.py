@@ -1,0 +1,238 @@
+"""What a person's read-only commands show (`/checkin status`, `/goal list`, `/mentor list`),
+read with one indexed statement and no ORM objects.
+
+These commands are answered inside Slack's request, so their cost is the latency a person
+sees. The statement is built once, at import: a UNION ALL of three branches — the person's
+pairs as mentee, their pairs as mentor (each through its own index, with both members and the
+pair's goals joined in), and the person alone, so someone without pairs is still found. The
+person is found through the unique (workspace, Slack user) key of a workspace found by its
+unique team ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    false,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from bot.store.models import CadenceUnit, Goal, GoalStatus, Pair, PairState, Person, Workspace
+
+_PEOPLE = Person.__table__
+_PAIRS = Pair.__table__
+_GOALS = Goal.__table__
+_WORKSPACES = Workspace.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    slack_user_id: str
+    tz: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRow:
+    number: int
+    text: str
+    due_on: date | None
+    status: GoalStatus
+    closed_at: datetime | None
+
+
+@dataclass(slots=True)
+class PairRow:
+    id: int
+    state: PairState
+    mentee: Member
+    mentor: Member
+    cadence_unit: CadenceUnit
+    cadence_interval: int
+    cadence_weekday: int
+    cadence_time: time
+    next_prompt_at: datetime | None
+    last_complete_checkin_at: datetime | None
+    paused_until: date | None
+    going_cold: bool
+    goals: list[GoalRow] = field(default_factory=list)
+
+    @property
+    def mentee_id(self) -> int:
+        return self.mentee.id
+
+    @property
+    def mentor_id(self) -> int:
+        return self.mentor.id
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    person: Member
+    profile_refreshed_at: datetime | None
+    pairs: Sequence[PairRow]
+
+
+_PERSON_COLUMNS = (
+    _PEOPLE.c.id.label("person_id"),
+    _PEOPLE.c.slack_user_id.label("person_user"),
+    _PEOPLE.c.tz.label("person_tz"),
+    _PEOPLE.c.profile_refreshed_at.label("person_refreshed_at"),
+)
+_PAIR_FIELDS = (
+    "id",
+    "state",
+    "mentee_id",
+    "mentor_id",
+    "cadence_unit",
+    "cadence_interval",
+    "cadence_weekday",
+    "cadence_time",
+    "next_prompt_at",
+    "last_complete_checkin_at",
+    "paused_until",
+    "going_cold",
+)
+_GOAL_FIELDS = ("number", "text", "due_on", "status", "closed_at")
+
+
+def _person_found() -> ColumnElement[bool]:
+    return and_(
+        _WORKSPACES.c.team_id == bindparam("team_id"),
+        _PEOPLE.c.slack_user_id == bindparam("slack_user_id"),
+    )
+
+
+def _side(member_column: str, *, states: tuple[PairState, ...], with_goals: bool) -> Select[Any]:
+    """The person's live pairs in which they are `member_column` (mentee_id or mentor_id)."""
+    mentee = _PEOPLE.alias("mentee")
+    mentor = _PEOPLE.alias("mentor")
+    columns: list[Any] = [
+        *_PERSON_COLUMNS,
+        *(_PAIRS.c[name].label(f"pair_{name}") for name in _PAIR_FIELDS),
+        mentee.c.slack_user_id.label("mentee_user"),
+        mentee.c.tz.label("mentee_tz"),
+        mentor.c.slack_user_id.label("mentor_user"),
+        mentor.c.tz.label("mentor_tz"),
+    ]
+    joined = (
+        _PEOPLE.join(_WORKSPACES, _WORKSPACES.c.id == _PEOPLE.c.workspace_id)
+        .join(_PAIRS, _PAIRS.c[member_column] == _PEOPLE.c.id)
+        .join(mentee, mentee.c.id == _PAIRS.c.mentee_id)
+        .join(mentor, mentor.c.id == _PAIRS.c.mentor_id)
+    )
+    if with_goals:
+        # Open goals, and done ones closed since `done_since`; dropped ones never show.
+        wanted = or_(
+            _GOALS.c.status == GoalStatus.OPEN,
+            and_(
+                _GOALS.c.status == GoalStatus.DONE,
+                _GOALS.c.closed_at >= bindparam("done_since", type_=_GOALS.c.closed_at.type),
+            ),
+        )
+        joined = joined.outerjoin(_GOALS, and_(_GOALS.c.pair_id == _PAIRS.c.id, wanted))
+        columns += [_GOALS.c[name].label(f"goal_{name}") for name in _GOAL_FIELDS]
+    return (
+        select(*columns)
+        .select_from(joined)
+        # Equalities, not IN: an IN list is re-rendered into the SQL on every execution.
+        .where(_person_found(), or_(false(), *(_PAIRS.c.state == state for state in states)))
+    )
+
+
+def _alone(*, with_goals: bool) -> Select[Any]:
+    """The person on their own: found even with no pairs at all."""
+    blanks = len(_PAIR_FIELDS) + 4 + (len(_GOAL_FIELDS) if with_goals else 0)
+    return (
+        select(*_PERSON_COLUMNS, *(null() for _ in range(blanks)))
+        .select_from(_PEOPLE.join(_WORKSPACES, _WORKSPACES.c.id == _PEOPLE.c.workspace_id))
+        .where(_person_found())
+    )
+
+
+@cache
+def _statement(states: tuple[PairState, ...], *, with_goals: bool) -> CompoundSelect[Any]:
+    """Built once per use: statements are cheap to run again, not to build."""
+    # The first branch types the result columns (UTC datetimes, enums) for all three.
+    return union_all(
+        _side("mentee_id", states=states, with_goals=with_goals),
+        _side("mentor_id", states=states, with_goals=with_goals),
+        _alone(with_goals=with_goals),
+    )
+
+
+def overview_of(
+    session: Session,
+    *,
+    team_id: str,
+    slack_user_id: str,
+    states: Sequence[PairState],
+    done_since: datetime | None = None,
+) -> Overview | None:
+    """The person and their pairs in `states` (oldest first), with both members; with
+    `done_since`, each pair's open goals and those done since then, by number. None when
+    Rounds has not met the person in that workspace."""
+    with_goals = done_since is not None
+    params: dict[str, Any] = {
+        "team_id": team_id,
+        "slack_user_id": slack_user_id,
+    }
+    if with_goals:
+        params["done_since"] = done_since
+    statement = _statement(tuple(states), with_goals=with_goals)
+    rows = session.connection().execute(statement, params)
+    person: Member | None = None
+    refreshed_at: datetime | None = None
+    pairs: dict[int, PairRow] = {}
+    for row in rows:
+        if person is None:
+            person = Member(row.person_id, row.person_user, row.person_tz)
+            refreshed_at = row.person_refreshed_at
+        if row.pair_id is None:
+            continue
+        pair = pairs.get(row.pair_id)
+        if pair is None:
+            pair = pairs[row.pair_id] = PairRow(
+                id=row.pair_id,
+                state=PairState(row.pair_state),
+                mentee=Member(row.pair_mentee_id, row.mentee_user, row.mentee_tz),
+                mentor=Member(row.pair_mentor_id, row.mentor_user, row.mentor_tz),
+                cadence_unit=CadenceUnit(row.pair_cadence_unit),
+                cadence_interval=row.pair_cadence_interval,
+                cadence_weekday=row.pair_cadence_weekday,
+                cadence_time=row.pair_cadence_time,
+                next_prompt_at=row.pair_next_prompt_at,
+                last_complete_checkin_at=row.pair_last_complete_checkin_at,
+                paused_until=row.pair_paused_until,
+                going_cold=bool(row.pair_going_cold),
+            )
+        if with_goals and row.goal_number is not None:
+            pair.goals.append(
+                GoalRow(
+                    number=row.goal_number,
+                    text=row.goal_text,
+                    due_on=row.goal_due_on,
+                    status=GoalStatus(row.goal_status),
+                    closed_at=row.goal_closed_at,
+                )
+            )
+    if person is None:
+        return None
+    ordered = [pairs[pair_id] for pair_id in sorted(pairs)]
+    for pair in ordered:
+        pair.goals.sort(key=lambda goal: goal.number)
+    return Overview(person=person, profile_refreshed_at=refreshed_at, pairs=ordered)

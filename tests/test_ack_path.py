@@ -1,0 +1,237 @@
+"""Read-only commands are answered inside Slack's request: no trip through the listener pool,
+one indexed query when Rounds knows the person, and no Slack call. Writes still ack first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from bot.domain import goals, pairs
+from bot.domain.cadence import WorkingHours
+from bot.service import Database, Service
+from bot.store.models import GoalStatus, Pair, PairState, Person
+from bot.store.overview import overview_of
+from tests.factories import make_pair, make_person
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import TEAM_ID, SlackSender
+
+STUDENT, MENTOR, MENTEE_OF_STUDENT = "U0ACKSTUDENT", "U0ACKMENTOR", "U0ACKJUNIOR"
+
+
+class RecordingExecutor(Executor):
+    """The listener pool, counting what is handed to it."""
+
+    def __init__(self, real: Executor) -> None:
+        self.real = real
+        self.submitted = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted += 1
+        return self.real.submit(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def pool(service: Service) -> RecordingExecutor:
+    runner = service.app.listener_runner
+    recording = RecordingExecutor(runner.listener_executor)
+    runner.listener_executor = recording
+    return recording
+
+
+class StatementLog:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def queries(self) -> list[str]:
+        """What the database was asked, leaving out transaction control and pings."""
+        words = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+        return [s for s in self.statements if s.lstrip().upper().startswith(words)]
+
+
+@pytest.fixture
+def statements(database: Database) -> Iterator[StatementLog]:
+    log = StatementLog()
+
+    def record(*args: Any) -> None:
+        log.statements.append(args[2])
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    yield log
+    event.remove(database.engine, "before_cursor_execute", record)
+
+
+def _warm(database: Database, *users: str) -> None:
+    """Profiles Slack confirmed a moment ago: nothing to refresh before answering."""
+    with database.sessions.begin() as session:
+        for user in users:
+            make_person(session, user, profile_refreshed_at=datetime.now(UTC))
+
+
+@pytest.fixture
+def student(database: Database) -> str:
+    """A student with a mentor and two goals, who also mentors a junior student."""
+    make_pair(database, mentee=STUDENT, mentor=MENTOR)
+    make_pair(database, mentee=MENTEE_OF_STUDENT, mentor=STUDENT)
+    with database.sessions.begin() as session:
+        pair = session.query(Pair).filter(Pair.mentor.has(slack_user_id=MENTOR)).one()
+        for text in ("Shadow a clinic", "Draft my personal statement"):
+            goals.add_goal(
+                session,
+                pair=pair,
+                text=text,
+                due_on=None,
+                today=datetime.now(UTC).date(),
+                now=datetime.now(UTC),
+            )
+    _warm(database, STUDENT, MENTOR, MENTEE_OF_STUDENT)
+    return STUDENT
+
+
+READ_ONLY = [
+    ("/checkin", "status", "Shadow a clinic"),
+    ("/goal", "list", "Draft my personal statement"),
+    ("/mentor", "list", f"<@{MENTEE_OF_STUDENT}>"),
+]
+HELP = [("/mentor", "help"), ("/goal", "help"), ("/checkin", "help"), ("/mentor", "")]
+
+
+@pytest.mark.parametrize(("command", "text", "shown"), READ_ONLY)
+def test_a_read_only_command_is_answered_in_the_request_with_one_query_and_no_slack_call(
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    pool: RecordingExecutor,
+    statements: StatementLog,
+    student: str,
+    command: str,
+    text: str,
+    shown: str,
+) -> None:
+    calls_before = len(fake_slack.calls)
+    statements.statements.clear()
+    reply, _ = slack.command(command, text, user=student)
+    assert reply.status == 200
+    assert shown in str(reply.json)
+    assert pool.submitted == 0  # never handed to the listener pool
+    assert len(statements.queries) == 1, statements.queries
+    assert fake_slack.calls[calls_before:] == []
+
+
+@pytest.mark.parametrize(("command", "text"), HELP)
+def test_help_is_answered_in_the_request_without_the_database(
+    slack: SlackSender, pool: RecordingExecutor, statements: StatementLog, command: str, text: str
+) -> None:
+    reply, _ = slack.command(command, text, user=STUDENT)
+    assert reply.status == 200 and "/mentor request" in reply.json["text"]
+    assert pool.submitted == 0
+    assert statements.queries == []
+
+
+def test_a_write_still_acknowledges_first_through_the_pool(
+    slack: SlackSender, fake_slack: FakeSlack, pool: RecordingExecutor, student: str
+) -> None:
+    reply, _ = slack.command("/goal", "add Present at grand rounds", user=student)
+    assert reply.status == 200
+    assert pool.submitted == 1
+    assert "Which one" not in reply.text and "Goal 3 added" in reply.json["text"]
+
+
+def test_someone_new_is_met_before_the_answer(
+    slack: SlackSender, fake_slack: FakeSlack, pool: RecordingExecutor, database: Database
+) -> None:
+    reply, _ = slack.command("/mentor", "list", user="U0NEWCOMER")
+    assert "no pairs yet" in reply.json["text"]
+    assert pool.submitted == 0
+    assert [call.args["user"] for call in fake_slack.calls_to("users.info")] == ["U0NEWCOMER"]
+    with database.sessions() as session:
+        assert (
+            session.query(Person).filter_by(slack_user_id="U0NEWCOMER").one().profile_refreshed_at
+        )
+
+
+def test_a_stale_profile_is_refreshed_once_then_served_from_the_cache(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database, student: str
+) -> None:
+    fake_slack.add_user(STUDENT, tz="Asia/Kolkata")
+    with database.sessions.begin() as session:
+        me = session.query(Person).filter_by(slack_user_id=STUDENT).one()
+        me.profile_refreshed_at = datetime.now(UTC) - timedelta(days=2)
+    for _ in range(2):
+        reply, _ = slack.command("/checkin", "status", user=student)
+        assert "Shadow a clinic" in reply.json["text"] + str(reply.json["blocks"])
+    assert len(fake_slack.calls_to("users.info")) == 1
+    with database.sessions() as session:
+        assert session.query(Person).filter_by(slack_user_id=STUDENT).one().tz == "Asia/Kolkata"
+
+
+# --- the overview query, on its own ---------------------------------------------------------
+
+
+def test_the_overview_holds_both_sides_their_members_and_only_the_goals_shown(
+    database: Database,
+) -> None:
+    now = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
+    as_mentee = make_pair(database, mentee=STUDENT, mentor=MENTOR, now=now)
+    as_mentor = make_pair(
+        database, mentee=MENTEE_OF_STUDENT, mentor=STUDENT, now=now, mentee_tz="Europe/Berlin"
+    )
+    ended = make_pair(database, mentee=STUDENT, mentor="U0FORMER", now=now)
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, as_mentee)
+        assert pair is not None
+        made = [
+            goals.add_goal(
+                session, pair=pair, text=f"Goal {n}", due_on=None, today=now.date(), now=now
+            )
+            for n in range(1, 5)
+        ]
+        made[1].status, made[1].closed_at = GoalStatus.DONE, now - timedelta(days=10)
+        made[2].status, made[2].closed_at = GoalStatus.DONE, now - timedelta(days=200)
+        made[3].status, made[3].closed_at = GoalStatus.DROPPED, now - timedelta(days=1)
+        former = session.get(Pair, ended)
+        assert former is not None
+        pairs.end(former, actor=former.mentee, now=now)
+        # The same Slack user ID in another workspace is someone else.
+        pairs.pair_directly(
+            session,
+            mentee=_person_in(session, "T0OTHER", STUDENT),
+            mentor=_person_in(session, "T0OTHER", "U0ELSEWHERE"),
+            default_capacity=5,
+            hours=WorkingHours(),
+            now=now,
+        )
+    with database.sessions() as session:
+        found = overview_of(
+            session,
+            team_id=TEAM_ID,
+            slack_user_id=STUDENT,
+            states=pairs.LIVE_STATES,
+            done_since=now - timedelta(days=90),
+        )
+        bare = overview_of(
+            session, team_id=TEAM_ID, slack_user_id=STUDENT, states=(PairState.PAUSED,)
+        )
+        nobody = overview_of(session, team_id=TEAM_ID, slack_user_id="U0NOBODY", states=())
+    assert found is not None and bare is not None and nobody is None
+    assert [pair.id for pair in found.pairs] == [as_mentee, as_mentor]
+    mine, theirs = found.pairs
+    assert (mine.mentee.slack_user_id, mine.mentor.slack_user_id) == (STUDENT, MENTOR)
+    assert (theirs.mentee.tz, theirs.mentor_id) == ("Europe/Berlin", found.person.id)
+    assert [(goal.number, goal.status) for goal in mine.goals] == [
+        (1, GoalStatus.OPEN),
+        (2, GoalStatus.DONE),
+    ]
+    assert theirs.goals == [] and mine.state is PairState.ACTIVE
+    assert bare.person == found.person and bare.pairs == []
+
+
+def _person_in(session: Any, team_id: str, slack_user_id: str) -> Person:
+    from bot.domain import people
+
+    workspace = people.workspace_for(session, team_id=team_id)
+    return people.person_for(session, workspace=workspace, slack_user_id=slack_user_id)
