@@ -10,6 +10,15 @@ Two clocks: `now` says what is due and decides the nudge rules (a rehearsal such
 `tick --at` picks it); leases are always taken and renewed on the real clock (`clock`), so a
 long pass never holds a claim that has already run out.
 
+Deliveries are claimed BATCH at a time and handled with a few statements per batch: the
+claim, the decisions and the in-doubt mark commit together before any post, and the posts'
+outcomes commit together after them. A delivery in doubt, an alert to several coordinators
+and a first post that has to open the check-in space go one by one (`deliver`), as before.
+A batch's claims are renewed together when their lease runs low, before the next post.
+
+Live passes pace their posts: one a second per channel (Slack's limit for chat.postMessage),
+and after a workspace-wide refusal, every channel waits as long as Slack asked.
+
 Every claim ends sent, skipped, failed or rescheduled, and a delivery is claimed at most
 MAX_ATTEMPTS times (a refusal to listen, HTTP 429, does not count): an unexpected error
 reschedules it with backoff like a server error, and a claimer that died mid-send spends an
@@ -24,9 +33,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,9 +43,16 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks.home import GoalLine
-from bot.domain import goals, people
+from bot.domain import goals as goal_rules
+from bot.domain import people
 from bot.domain.cadence import WorkingHours
-from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.domain.nudges import (
+    Verdict,
+    decide,
+    follow_up_due,
+    plan_coordinator_alert,
+    plan_follow_up,
+)
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -49,17 +65,44 @@ from bot.slack_out import (
 )
 from bot.store.db import SessionFactory
 from bot.store.deliveries import claim_due, claim_still_mine
-from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
+from bot.store.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Goal,
+    Pair,
+    PairState,
+    Person,
+)
+from bot.store.outbox import (
+    Sent,
+    load_pairs,
+    mark_sent,
+    open_goals_by_pair,
+    release_unposted,
+    remember_dm_channels,
+    renew_leases,
+    rows_for,
+)
+from bot.store.upsert import insert_many_ignoring_duplicates
 
 log = logging.getLogger("rounds.dispatcher")
 
 LEASE = timedelta(minutes=2)
+# A batch's leases are renewed when less than this is left: another worker whose clock runs
+# ahead of ours by up to this much still never re-claims a delivery we are about to post.
+RENEW_WHEN_LEFT = timedelta(seconds=90)
 SENDERS = 4  # posts in flight per worker
+# A live pass holds a post for its channel's next free second if that comes this soon;
+# later ones are handed back, to be claimed again when their turn comes.
+PACING_HORIZON = timedelta(seconds=5)
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
 ]
 BATCH = 50
+# Kinds posted to the pair's check-in space (the others go to people's DMs).
+SPACE_KINDS = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP)
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
@@ -82,6 +125,45 @@ class Outgoing:
     text: str
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
+
+
+@dataclass
+class Ready:
+    """A claimed delivery composed and about to be posted by a batch."""
+
+    delivery_id: int
+    pair_id: int
+    kind: DeliveryKind
+    period: str
+    target: str  # the channel (or user ID, for a DM) posted to
+    recipient_id: int | None  # whose DM it is
+    known_dm: str | None
+    outgoing: Outgoing
+    follow_up_at: datetime | None  # a prompt's follow-up, planned with the prompt's post
+    slot: float = 0.0  # time.monotonic() from which a live pass may post it
+
+
+@dataclass
+class Posted:
+    ready: Ready
+    channel: str | None = None
+    ts: str | None = None
+    fault: Fault | None = None
+    held: datetime | None = None  # the rate gate held it back: nothing was posted
+    lost: bool = False  # the lease ran out and another dispatcher re-claimed it
+    unexpected: Exception | None = None
+
+
+@dataclass
+class Batch:
+    lease_until: datetime
+    claimed: int = 0
+    outcomes: list[str] = field(default_factory=list)
+    one_by_one: list[int] = field(default_factory=list)
+    ready: list[Ready] = field(default_factory=list)
+    unfinished: set[int] = field(default_factory=set)
+    lost: set[int] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def worker_name() -> str:
@@ -127,6 +209,7 @@ class RateGate:
         self.workspace_until: datetime | None = None
         self.last_post: dict[str, datetime] = {}
         self.suspect_until: datetime | None = None
+        self.next_free: dict[str, float] = {}  # per channel, on time.monotonic()
 
     def held_until(self, channel: str, now: datetime) -> datetime | None:
         with self.lock:
@@ -154,6 +237,16 @@ class RateGate:
                 self.workspace_until = max(until, self.workspace_until or until)
             else:
                 self.suspect_until = until
+
+    def reserve_slot(self, channel: str, at: float) -> float:
+        """The first moment (time.monotonic()) from `at` at which this process may post to the
+        channel without passing Slack's one message a second; reserves it."""
+        with self.lock:
+            slot = max(at, self.next_free.get(channel, at))
+            self.next_free[channel] = slot + self.PER_CHANNEL_WINDOW.total_seconds()
+            if len(self.next_free) > 10_000:
+                self.next_free = {key: free for key, free in self.next_free.items() if free > at}
+            return slot
 
     def workspace_wait(self, now: datetime) -> float | None:
         with self.lock:
@@ -185,34 +278,278 @@ class Dispatcher:
     def run(self, *, now: datetime | None = None, max_seconds: float = 50.0) -> DispatchReport:
         """Send everything due. With `now` (a rehearsal such as `tick --at`), everything due by
         then is sent, skipped or rescheduled, and nothing sleeps. Live (no `now`), the pass
-        also waits out a workspace-wide rate limit, up to `max_seconds` in all, since every
-        other delivery would be refused meanwhile."""
+        paces its posts and waits out a workspace-wide rate limit, up to `max_seconds` in
+        all, since every other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
         while True:
-            real_now = self.clock()
-            with self.sessions.begin() as session:
-                claimed = [
-                    d.id
-                    for d in claim_due(
-                        session,
-                        due_by=now or real_now,
-                        now=real_now,
-                        lease=LEASE,
-                        worker=self.worker,
-                        limit=BATCH,
-                    )
-                ]
+            batch = self._claim_batch(now)
+            for outcome in batch.outcomes:
+                report.add(outcome)
             # Slack answers in tens to hundreds of milliseconds; a few posts in flight keep
             # a worker at the rate Slack allows instead of at one round trip per nudge.
-            for outcome in self.pool.map(lambda i: self._deliver_safely(i, now), claimed):
+            for outcome in self.pool.map(lambda i: self._deliver_safely(i, now), batch.one_by_one):
                 report.add(outcome)
-            if claimed:
+            for outcome in self._post_batch(batch, now):
+                report.add(outcome)
+            if batch.claimed:
                 continue
             wait = self.gate.workspace_wait(self.clock())
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
             time.sleep(wait)
+
+    # --- batches -----------------------------------------------------------------------------
+
+    def _claim_batch(self, now: datetime | None) -> Batch:
+        """Claim up to BATCH due deliveries and, in the same transaction, decide each one and
+        mark those about to be posted in doubt. Commits before anything is posted."""
+        real_now = self.clock()
+        moment = now or real_now
+        batch = Batch(lease_until=real_now + LEASE)
+        with self.sessions() as session:
+            claimed = claim_due(
+                session, due_by=moment, now=real_now, lease=LEASE, worker=self.worker, limit=BATCH
+            )
+            batch.claimed = len(claimed)
+            pairs = load_pairs(session, {delivery.pair_id for delivery in claimed})
+            prompts = {d.pair_id for d in claimed if d.kind is DeliveryKind.PROMPT}
+            goals_by_pair = open_goals_by_pair(session, prompts)
+            paced_from = time.monotonic()
+            for delivery in claimed:
+                if self._one_by_one(delivery):
+                    batch.one_by_one.append(delivery.id)
+                    continue
+                try:
+                    ready = self._prepare(session, delivery, goals_by_pair, moment)
+                except Exception:
+                    log.exception("delivery %s could not be prepared", delivery.id)
+                    batch.one_by_one.append(delivery.id)  # its own pass reports what happens
+                    continue
+                if isinstance(ready, str):
+                    batch.outcomes.append(ready)
+                    continue
+                if now is None:
+                    # Live: post no faster than Slack's one message a second per channel.
+                    ready.slot = self.gate.reserve_slot(ready.target, paced_from)
+                    if ready.slot - paced_from > PACING_HORIZON.total_seconds():
+                        until = moment + timedelta(seconds=ready.slot - paced_from)
+                        self._hand_back(delivery, until)
+                        batch.outcomes.append("retrying")
+                        continue
+                delivery.in_doubt = True  # committed before the post: see the module docstring
+                batch.ready.append(ready)
+            session.commit()
+            del pairs  # held until here: the session keeps loaded objects only weakly
+        batch.ready.sort(key=lambda ready: ready.slot)
+        batch.unfinished = {ready.delivery_id for ready in batch.ready}
+        return batch
+
+    @staticmethod
+    def _one_by_one(delivery: Delivery) -> bool:
+        return (
+            delivery.in_doubt  # Slack may have it: look for the post first
+            or delivery.attempts > MAX_ATTEMPTS
+            or delivery.kind is DeliveryKind.COORDINATOR_ALERT  # several recipients
+            or (
+                delivery.kind in SPACE_KINDS
+                and not (delivery.channel_id or delivery.pair.checkin_channel_id)
+            )
+        )
+
+    def _prepare(
+        self,
+        session: Session,
+        delivery: Delivery,
+        goals_by_pair: dict[int, list[Goal]],
+        now: datetime,
+    ) -> Ready | str:
+        """What to post for a claimed delivery, or its outcome when it is not posted now."""
+        pair = delivery.pair
+        decision = decide(session, delivery, pair, hours=self.hours, now=now)
+        if decision.verdict is Verdict.SKIP:
+            return self._finish(
+                session, delivery, DeliveryStatus.SKIPPED, decision.reason, now, commit=False
+            )
+        if decision.verdict is Verdict.LATER:
+            assert decision.at is not None
+            delivery.status, delivery.due_at, delivery.lease_expires_at = (
+                DeliveryStatus.SCHEDULED,
+                decision.at,
+                None,
+            )
+            delivery.outcome = decision.reason
+            delivery.attempts -= 1  # waiting for working hours is not an attempt
+            return "retrying"
+        outgoing = self._compose(session, delivery, pair, goals=goals_by_pair.get(pair.id, []))
+        assert outgoing is not None  # only coordinator alerts go without, and they go one by one
+        recipient = outgoing.recipients[0] if outgoing.recipients else None
+        if recipient is not None:
+            target = recipient.dm_channel_id or recipient.slack_user_id
+        else:
+            target = delivery.channel_id or str(pair.checkin_channel_id)
+        held = self.gate.held_until(target, now)
+        if held is not None:
+            self._hand_back(delivery, held)
+            return "retrying"
+        return Ready(
+            delivery_id=delivery.id,
+            pair_id=pair.id,
+            kind=delivery.kind,
+            period=delivery.period,
+            target=target,
+            recipient_id=recipient.id if recipient is not None else None,
+            known_dm=recipient.dm_channel_id if recipient is not None else None,
+            outgoing=outgoing,
+            follow_up_at=(
+                follow_up_due(delivery, pair, hours=self.hours, now=now)
+                if delivery.kind is DeliveryKind.PROMPT
+                else None
+            ),
+        )
+
+    @staticmethod
+    def _hand_back(delivery: Delivery, until: datetime) -> None:
+        """Unclaim a delivery held back before posting: not before `until`, no attempt spent."""
+        delivery.status = DeliveryStatus.SCHEDULED
+        delivery.not_before = until
+        delivery.attempts -= 1
+        delivery.lease_expires_at = None
+        delivery.outcome = "ratelimited"
+
+    def _post_batch(self, batch: Batch, now: datetime | None) -> list[str]:
+        if not batch.ready:
+            return []
+        results = list(self.pool.map(lambda ready: self._post(batch, ready, now), batch.ready))
+        return self._record(batch, results, now or self.clock())
+
+    def _post(self, batch: Batch, ready: Ready, now: datetime | None) -> Posted:
+        if now is None:
+            delay = ready.slot - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)  # the channel's next free second
+        moment = now or self.clock()
+        try:
+            held = self.gate.held_until(ready.target, moment)
+            if held is not None:
+                return Posted(ready, held=held)
+            if not self._still_leased(batch, ready):
+                return Posted(ready, lost=True)
+            try:
+                channel, ts = post_nudge(
+                    self.client,
+                    channel=ready.target,
+                    text=ready.outgoing.text,
+                    blocks=ready.outgoing.blocks,
+                    metadata=nudge_blocks.metadata(ready.delivery_id),
+                    thread_ts=ready.outgoing.thread_ts,
+                )
+            except Exception as error:
+                fault = classify(error)  # re-raises what is not a Slack fault
+                if fault.kind is FaultKind.RATE_LIMITED:
+                    self.gate.rate_limited(ready.target, moment, fault.retry_after)
+                return Posted(ready, fault=fault)
+            self.gate.posted(ready.target, moment)
+            return Posted(ready, channel=channel, ts=ts)
+        except Exception as error:
+            log.exception("delivery %s failed unexpectedly", ready.delivery_id)
+            return Posted(ready, unexpected=error)
+        finally:
+            with batch.lock:
+                batch.unfinished.discard(ready.delivery_id)
+
+    def _still_leased(self, batch: Batch, ready: Ready) -> bool:
+        """Is the claim still ours, with enough lease left to post? Renews the batch's
+        leases together, in one statement, when they run low."""
+        with batch.lock:
+            real_now = self.clock()
+            if real_now >= batch.lease_until - RENEW_WHEN_LEFT:
+                with self.sessions() as session:
+                    held = renew_leases(
+                        session,
+                        delivery_ids=batch.unfinished,
+                        worker=self.worker,
+                        now=real_now,
+                        lease=LEASE,
+                    )
+                batch.lost |= batch.unfinished - held
+                batch.lease_until = real_now + LEASE
+            return ready.delivery_id not in batch.lost
+
+    def _record(self, batch: Batch, results: list[Posted], now: datetime) -> list[str]:
+        """Commit the outcomes of a batch's posts together; faults go one by one."""
+        outcomes: list[str] = []
+        sent = [r for r in results if r.ts is not None]
+        held = [r for r in results if r.held is not None]
+        with self.sessions() as session:
+            mark_sent(
+                session,
+                sent=[Sent(r.ready.delivery_id, r.channel or "", r.ts or "") for r in sent],
+                worker=self.worker,
+                now=now,
+            )
+            insert_many_ignoring_duplicates(
+                session,
+                Delivery,
+                rows_for(
+                    [
+                        {
+                            "pair_id": r.ready.pair_id,
+                            "kind": DeliveryKind.FOLLOW_UP,
+                            "period": r.ready.period,
+                            "due_at": r.ready.follow_up_at,
+                            "created_at": now,
+                            "thread_ts": r.ts,
+                            "channel_id": r.channel,
+                        }
+                        for r in sent
+                        if r.ready.follow_up_at is not None
+                    ]
+                ),
+            )
+            remember_dm_channels(
+                session,
+                {
+                    r.ready.recipient_id: r.channel
+                    for r in sent
+                    if r.ready.recipient_id is not None
+                    and r.channel is not None
+                    and r.channel != r.ready.known_dm
+                },
+            )
+            release_unposted(
+                session,
+                until=[(r.ready.delivery_id, r.held) for r in held if r.held is not None],
+                worker=self.worker,
+            )
+            session.commit()
+        outcomes += ["sent"] * len(sent) + ["retrying"] * len(held)
+        for result in results:
+            if result.lost:
+                outcomes.append("retrying")  # another dispatcher has it now
+            elif result.unexpected is not None:
+                outcomes.append(
+                    self._after_unexpected(result.ready.delivery_id, result.unexpected, now)
+                )
+            elif result.fault is not None:
+                outcomes.append(self._fault_of(result.ready.delivery_id, result.fault, now))
+        return outcomes
+
+    def _fault_of(self, delivery_id: int, fault: Fault, now: datetime) -> str:
+        """A batch's post Slack refused or did not answer: handled as one delivery's fault."""
+        try:
+            with self.sessions() as session:
+                delivery = session.get(Delivery, delivery_id, options=WITH_PAIR_AND_MEMBERS)
+                if not self._still_claimed(delivery):
+                    return "retrying"
+                assert delivery is not None
+                # This attempt was its first possible post (in-doubt ones go one by one), and
+                # a refused post never landed: only that is known not to be in Slack.
+                failure = SendFailedError(fault, nothing_posted=True)
+                return self._fault(session, delivery, delivery.pair, failure, now)
+        except Exception:
+            log.exception("delivery %s could not be rescheduled", delivery_id)
+            return "retrying"
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
         moment = now or self.clock()
@@ -317,12 +654,22 @@ class Dispatcher:
 
     # --- composing ---------------------------------------------------------------------------
 
-    def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
+    def _compose(
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair,
+        *,
+        goals: Sequence[Goal] | None = None,
+    ) -> Outgoing | None:
+        """The message for a delivery; a batch hands in the pair's open goals it read."""
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
         if delivery.kind is DeliveryKind.PROMPT:
+            if goals is None:
+                goals = goal_rules.open_goals_of_pair(session, pair)
             open_goals = [
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
-                for goal in goals.open_goals_of_pair(session, pair)
+                for goal in goals
             ]
             text, blocks = nudge_blocks.prompt(
                 pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals

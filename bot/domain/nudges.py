@@ -135,10 +135,8 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
     return upcoming
 
 
-def plan_follow_up(
-    session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
-) -> bool:
-    """Three working days after a prompt, at the same local time, in the prompt's thread."""
+def follow_up_due(prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime) -> datetime:
+    """Three working days after a prompt sent `now`, at the same local time."""
     tz = zone(pair.mentee.tz)
     sent_local = prompt.due_at.astimezone(tz)
     day = add_working_days(
@@ -147,12 +145,19 @@ def plan_follow_up(
     moment = sent_local.time().replace(tzinfo=None)
     if not hours.contains(moment):
         moment = hours.start
+    return local_instant(day, moment, tz)
+
+
+def plan_follow_up(
+    session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
+) -> bool:
+    """Three working days after a prompt, at the same local time, in the prompt's thread."""
     return deliveries.add_delivery(
         session,
         pair_id=pair.id,
         kind=DeliveryKind.FOLLOW_UP,
         period=prompt.period,
-        due_at=local_instant(day, moment, tz),
+        due_at=follow_up_due(prompt, pair, hours=hours, now=now),
         now=now,
         thread_ts=prompt.ts,
         channel_id=prompt.channel_id,

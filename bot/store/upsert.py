@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,3 +20,18 @@ def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict
     primary_key = next(iter(model.__mapper__.primary_key))
     statement = insert(model).values(**values).on_conflict_do_nothing().returning(primary_key)
     return session.execute(statement).first() is not None
+
+
+def insert_many_ignoring_duplicates(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Insert every row a unique key does not already hold, in as few statements as the
+    driver allows (INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING); how many went in."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, model.__table__)  # a Core statement: no ORM bookkeeping per row
+    primary_key = next(iter(table.primary_key.columns))
+    statement = insert(table).on_conflict_do_nothing().returning(primary_key)
+    return len(session.execute(statement, list(rows)).all())
