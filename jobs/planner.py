@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours
-from bot.domain.nudges import end_pause_if_over, plan_prompt
-from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
+from bot.domain.nudges import end_pause_if_over, plan_prompts
+from bot.store.deliveries import pairs_with_pause_over
 from bot.store.events import forget_old_events
+from bot.store.planning import due_pairs
 
-BATCH = 500
+BATCH = 5000
 
 
 @dataclass
@@ -25,18 +26,18 @@ def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanRep
     """End every pause that is over and plan every prompt due by `now`, BATCH pairs at a
     time. Touches only due rows, found through indexes."""
     report = PlanReport()
-    last_id = 0
-    # A pause whose date has not come in the mentee's zone yet stays, so page by ID.
-    while paused := pairs_with_pause_over(
-        session, today_utc=now.date(), after_id=last_id, limit=BATCH
-    ):
+    after: tuple[date, int] | None = None
+    # A pause whose date has not come in the mentee's zone yet stays, so page on from it.
+    while paused := pairs_with_pause_over(session, today_utc=now.date(), after=after, limit=BATCH):
+        last = paused[-1]
+        assert last.paused_until is not None  # the query asks for a date
+        after = (last.paused_until, last.id)
         for pair in paused:
             report.resumed += end_pause_if_over(pair, hours=hours, now=now)
-        last_id = paused[-1].id
         session.flush()
-    while due := pairs_due_for_prompt(session, now=now, limit=BATCH):
-        for pair in due:
-            report.planned += plan_prompt(session, pair, hours=hours, now=now)
-        session.flush()
+    # A launch or a day of downtime makes thousands due at once: each batch is read once
+    # and written with a few statements (bot.domain.nudges.plan_prompts).
+    while due := due_pairs(session, now=now, limit=BATCH):
+        report.planned += plan_prompts(session, due, hours=hours, now=now)
     forget_old_events(session, now=now)
     return report

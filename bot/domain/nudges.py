@@ -6,8 +6,10 @@ Every instant is computed from local dates and wall-clock times in the recipient
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -21,9 +23,9 @@ from bot.domain.cadence import (
     next_working_moment,
     zone,
 )
-from bot.domain.schedule import cadence_of, first_prompt_from, prompt_instant_on
+from bot.domain.schedule import PairSchedule, cadence_of, first_prompt_from, prompt_instant_on
 from bot.store import checkins as checkin_queries
-from bot.store import deliveries
+from bot.store import deliveries, planning
 from bot.store.models import (
     CheckIn,
     Delivery,
@@ -45,7 +47,22 @@ END_OF_DAY_GRACE = timedelta(minutes=10)
 # --- planning ---------------------------------------------------------------------------------
 
 
-def following_prompt(pair: Pair, after: datetime, *, hours: WorkingHours) -> datetime:
+class DueForPrompt(PairSchedule, Protocol):
+    """What planning a prompt reads of a due pair besides its timing."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def next_prompt_at(self) -> datetime | None: ...
+    @property
+    def unanswered_prompts(self) -> int: ...
+    @property
+    def going_cold(self) -> bool: ...
+    @property
+    def checkin_channel_id(self) -> str | None: ...
+
+
+def following_prompt(pair: PairSchedule, after: datetime, *, hours: WorkingHours) -> datetime:
     """The prompt one cadence period after the prompt at `after` (when nobody checked in)."""
     local_day = after.astimezone(zone(pair.mentee.tz)).date()
     return prompt_instant_on(
@@ -58,21 +75,40 @@ def answered_since(session: Session, pair: Pair, since: datetime) -> bool:
     return checkin_queries.activity_since(session, pair_id=pair.id, since=since)
 
 
+def unanswered_after(
+    pair: DueForPrompt, *, previous_prompt_at: datetime | None, answered: bool
+) -> tuple[int, bool]:
+    """The pair's unanswered-prompt count and going-cold flag once its next prompt is
+    planned: the previous prompt (sent at `previous_prompt_at`) was answered or not."""
+    if previous_prompt_at is None:
+        return pair.unanswered_prompts, pair.going_cold
+    if answered:
+        return 0, pair.going_cold
+    unanswered = pair.unanswered_prompts + 1
+    return unanswered, pair.going_cold or unanswered >= GOING_COLD_AFTER
+
+
 def _count_unanswered(session: Session, pair: Pair) -> None:
     previous = deliveries.latest_sent_prompt(session, pair.id)
-    if previous is None or previous.finished_at is None:
-        return
-    if answered_since(session, pair, previous.finished_at):
-        pair.unanswered_prompts = 0
-        return
-    pair.unanswered_prompts += 1
-    if pair.unanswered_prompts >= GOING_COLD_AFTER:
-        pair.going_cold = True
+    finished = previous.finished_at if previous is not None else None
+    answered = finished is not None and answered_since(session, pair, finished)
+    pair.unanswered_prompts, pair.going_cold = unanswered_after(
+        pair, previous_prompt_at=finished, answered=answered
+    )
 
 
-def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> bool:
-    """Turn a due `next_prompt_at` into one delivery and move the pair to its next period.
-    Periods missed during downtime collapse into the latest one. True if a row was added."""
+@dataclass(frozen=True)
+class PlannedPrompt:
+    """A due pair's prompt: the period it is for, when it goes out, and the next one."""
+
+    period: str
+    due_at: datetime
+    next_prompt_at: datetime
+
+
+def next_prompt_of(pair: DueForPrompt, *, hours: WorkingHours, now: datetime) -> PlannedPrompt:
+    """The prompt a due pair gets now. Periods missed during downtime collapse into the
+    latest one; the next prompt is the first one after `now`."""
     due = pair.next_prompt_at
     assert due is not None
     upcoming = following_prompt(pair, due, hours=hours)
@@ -80,18 +116,62 @@ def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datet
         if upcoming > now:
             break
         due, upcoming = upcoming, following_prompt(pair, upcoming, hours=hours)
-    _count_unanswered(session, pair)
     period = due.astimezone(zone(pair.mentee.tz)).date().isoformat()
+    return PlannedPrompt(period=period, due_at=due, next_prompt_at=upcoming)
+
+
+def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> bool:
+    """Turn a due `next_prompt_at` into one delivery and move the pair to its next period.
+    True if a row was added."""
+    planned = next_prompt_of(pair, hours=hours, now=now)
+    _count_unanswered(session, pair)
     added = deliveries.add_delivery(
         session,
         pair_id=pair.id,
         kind=DeliveryKind.PROMPT,
-        period=period,
-        due_at=due,
+        period=planned.period,
+        due_at=planned.due_at,
         now=now,
         channel_id=pair.checkin_channel_id,
     )
-    pair.next_prompt_at = upcoming
+    pair.next_prompt_at = planned.next_prompt_at
+    return added
+
+
+def plan_prompts(
+    session: Session, due: Sequence[DueForPrompt], *, hours: WorkingHours, now: datetime
+) -> int:
+    """`plan_prompt` for a whole batch of due pairs (read as rows by
+    bot.store.planning.due_pairs), by the same rules, in a few statements whatever the batch's
+    size. How many deliveries were added."""
+    previous = planning.latest_sent_prompts(session, [pair.id for pair in due])
+    answered = planning.answered_since(session, previous)
+    rows, schedules = [], []
+    for pair in due:
+        planned = next_prompt_of(pair, hours=hours, now=now)
+        unanswered, cold = unanswered_after(
+            pair, previous_prompt_at=previous.get(pair.id), answered=pair.id in answered
+        )
+        rows.append(
+            {
+                "pair_id": pair.id,
+                "kind": DeliveryKind.PROMPT,
+                "period": planned.period,
+                "due_at": planned.due_at,
+                "created_at": now,
+                "channel_id": pair.checkin_channel_id,
+            }
+        )
+        schedules.append(
+            {
+                "id": pair.id,
+                "next_prompt_at": planned.next_prompt_at,
+                "unanswered_prompts": unanswered,
+                "going_cold": cold,
+            }
+        )
+    added = planning.add_deliveries(session, rows)
+    planning.advance_pairs(session, schedules)
     return added
 
 

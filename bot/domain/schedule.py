@@ -6,7 +6,9 @@ it moves to the nearest moment that day inside both members' hours, where one ex
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain.cadence import (
@@ -17,10 +19,33 @@ from bot.domain.cadence import (
     next_prompt_date,
     zone,
 )
-from bot.store.models import Pair
+from bot.store.models import CadenceUnit, Pair
 
 
-def cadence_of(pair: Pair) -> Cadence:
+class ScheduledMember(Protocol):
+    @property
+    def tz(self) -> str | None: ...
+
+
+class PairSchedule(Protocol):
+    """What prompt timing reads of a pair: an ORM pair, or the planner's row of a due pair
+    (bot.store.planning.DuePair), so both are timed by the same rules."""
+
+    @property
+    def mentee(self) -> ScheduledMember: ...
+    @property
+    def mentor(self) -> ScheduledMember: ...
+    @property
+    def cadence_unit(self) -> CadenceUnit: ...
+    @property
+    def cadence_interval(self) -> int: ...
+    @property
+    def cadence_weekday(self) -> int: ...
+    @property
+    def cadence_time(self) -> time: ...
+
+
+def cadence_of(pair: PairSchedule) -> Cadence:
     return Cadence(
         unit=pair.cadence_unit,
         interval=pair.cadence_interval,
@@ -33,6 +58,9 @@ def _working_window(day: date, tz: ZoneInfo, hours: WorkingHours) -> tuple[datet
     return local_instant(day, hours.start, tz), local_instant(day, hours.end, tz)
 
 
+# Pure, and the same for every pair with the same rhythm, zones and day: a cohort's launch
+# or a day of downtime plans thousands of prompts from a handful of distinct answers.
+@cache
 def shared_prompt_instant(
     day: date, cadence: Cadence, *, mentee_tz: ZoneInfo, mentor_tz: ZoneInfo, hours: WorkingHours
 ) -> datetime:
@@ -56,7 +84,7 @@ def shared_prompt_instant(
     return best if best is not None else wanted
 
 
-def prompt_instant_on(day: date, pair: Pair, *, hours: WorkingHours) -> datetime:
+def prompt_instant_on(day: date, pair: PairSchedule, *, hours: WorkingHours) -> datetime:
     return shared_prompt_instant(
         day,
         cadence_of(pair),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from bot.store.upsert import insert_ignoring_duplicates
@@ -19,36 +19,42 @@ _WITH_MEMBERS = (selectinload(Pair.mentee), selectinload(Pair.mentor))
 
 
 def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequence[Pair]:
-    """Active pairs whose next prompt time has come; reads only due rows, through an index."""
+    """Active pairs whose next prompt time has come, with both members, in one statement;
+    reads only due rows, through an index."""
     return (
         session.execute(
             select(Pair)
             .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now)
             .order_by(Pair.next_prompt_at)
             .limit(limit)
-            .options(*_WITH_MEMBERS)
+            .options(
+                joinedload(Pair.mentee, innerjoin=True), joinedload(Pair.mentor, innerjoin=True)
+            )
             .with_for_update(skip_locked=True, of=Pair)
         )
+        .unique()
         .scalars()
         .all()
     )
 
 
 def pairs_with_pause_over(
-    session: Session, *, today_utc: date, after_id: int = 0, limit: int
+    session: Session, *, today_utc: date, after: tuple[date, int] | None = None, limit: int
 ) -> Sequence[Pair]:
     """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone),
-    in ID order after `after_id`. Pairs whose date has not yet come in their own zone stay
-    paused, so callers page on with `after_id` rather than asking again from the start."""
+    in (date, ID) order after `after`. Pairs whose date has not yet come in their own zone
+    stay paused, so callers page on with `after` rather than asking again from the start.
+    The order is the (state, paused_until) index's own, so only those rows are read (ordered
+    by ID alone, SQLite would rather walk the whole table in ID order)."""
+    query = select(Pair).where(
+        Pair.state == PairState.PAUSED,
+        Pair.paused_until <= today_utc + timedelta(days=1),
+    )
+    if after is not None:
+        query = query.where(tuple_(Pair.paused_until, Pair.id) > tuple_(*after))
     return (
         session.execute(
-            select(Pair)
-            .where(
-                Pair.state == PairState.PAUSED,
-                Pair.paused_until <= today_utc + timedelta(days=1),
-                Pair.id > after_id,
-            )
-            .order_by(Pair.id)
+            query.order_by(Pair.paused_until, Pair.id)
             .limit(limit)
             .options(*_WITH_MEMBERS)
             .with_for_update(skip_locked=True, of=Pair)
