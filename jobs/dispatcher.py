@@ -23,10 +23,16 @@ from typing import Any
 from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import nudges as nudge_blocks
+from bot.blocks import pairs as pair_blocks
+from bot.blocks import program as program_blocks
 from bot.blocks.home import GoalLine
 from bot.domain import goals, people
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.domain.program.attention import needs_attention
+from bot.domain.program.calendar import Calendars, WorkingCalendar
+from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
+from bot.domain.schedule import cadence_of
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -48,6 +54,7 @@ SENDERS = 4  # posts in flight per worker
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
+    joinedload(Delivery.person),
 ]
 BATCH = 50
 MAX_ATTEMPTS = 8
@@ -160,6 +167,7 @@ class Dispatcher:
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
+        holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -167,6 +175,8 @@ class Dispatcher:
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
+        self.holidays = holidays
+        self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
         self.gate = RateGate()
         self.clock = clock
@@ -179,6 +189,7 @@ class Dispatcher:
         other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
+        self.calendars = Calendars(self.holidays)  # blackouts as of this pass
         while True:
             moment = now or self.clock()
             with self.sessions.begin() as session:
@@ -217,7 +228,16 @@ class Dispatcher:
             ):
                 return "retrying"  # someone re-claimed it after our lease ran out
             pair = delivery.pair
-            decision = decide(session, delivery, pair, hours=self.hours, now=now)
+            if pair is None:
+                return self._deliver_to_person(session, delivery, now)
+            decision = decide(
+                session,
+                delivery,
+                pair,
+                hours=self.hours,
+                now=now,
+                calendar=self._calendar(session, pair, now),
+            )
             if decision.verdict is Verdict.SKIP:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
             if decision.verdict is Verdict.LATER:
@@ -247,6 +267,38 @@ class Dispatcher:
                 return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
             return "sent"
 
+    def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
+        return self.calendars.for_workspace(session, pair.workspace_id, now=now)
+
+    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+        """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
+        person = delivery.person
+        if person is None or delivery.kind is not DeliveryKind.DIGEST:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, "no recipient", now)
+        decision = decide_digest(delivery, person, configured=self.configured_coordinators, now=now)
+        if decision.verdict is Verdict.SKIP:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
+        attention = needs_attention(
+            session,
+            workspace_id=person.workspace_id,
+            now=now,
+            limit=15,
+            calendar=self.calendars.for_workspace(session, person.workspace_id, now=now),
+        )
+        if not attention:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
+        outgoing = Outgoing([person], *program_blocks.digest(attention))
+        try:
+            self._send(session, delivery, None, outgoing, now=now)
+        except LostClaimError:
+            session.rollback()
+            return "retrying"
+        except SendFailedError as failure:
+            return self._fault(session, delivery, None, failure, now)
+        except Exception as error:
+            return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+        return "sent"
+
     # --- composing ---------------------------------------------------------------------------
 
     def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
@@ -267,6 +319,11 @@ class Dispatcher:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
         if delivery.kind is DeliveryKind.WRAP_UP:
             return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
+        if delivery.kind is DeliveryKind.WELCOME:
+            text, blocks = pair_blocks.welcome(
+                mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()
+            )
+            return Outgoing([], text, blocks)
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(
@@ -288,7 +345,13 @@ class Dispatcher:
     # --- sending -----------------------------------------------------------------------------
 
     def _send(
-        self, session: Session, delivery: Delivery, pair: Pair, outgoing: Outgoing, *, now: datetime
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair | None,
+        outgoing: Outgoing,
+        *,
+        now: datetime,
     ) -> None:
         metadata = nudge_blocks.metadata(delivery.id)
 
@@ -304,6 +367,7 @@ class Dispatcher:
         elif delivery.channel_id:
             targets = [(delivery.channel_id, None)]
         else:
+            assert pair is not None, "only a pair's deliveries go to a check-in space"
             targets = [(ensure_checkin_space(self.client, pair), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
@@ -361,8 +425,15 @@ class Dispatcher:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
-        if delivery.kind is DeliveryKind.PROMPT:
-            plan_follow_up(session, delivery, pair, hours=self.hours, now=now)
+        if delivery.kind is DeliveryKind.PROMPT and pair is not None:
+            plan_follow_up(
+                session,
+                delivery,
+                pair,
+                hours=self.hours,
+                now=now,
+                calendar=self._calendar(session, pair, now),
+            )
         session.commit()
 
     def _finish(
@@ -392,7 +463,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
     ) -> str:
@@ -412,7 +483,11 @@ class Dispatcher:
             session.commit()
             return "retrying"
         log.warning(
-            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+            "delivery %s (%s, pair %s): %s",
+            delivery.id,
+            delivery.kind.value,
+            delivery.pair_id,
+            fault.reason,
         )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.SCHEDULED
@@ -431,6 +506,7 @@ class Dispatcher:
             )
         if (
             fault.kind is FaultKind.PERMANENT
+            and pair is not None
             and pair.state in (PairState.ACTIVE, PairState.PAUSED)
             and delivery.kind is not DeliveryKind.COORDINATOR_ALERT
         ):

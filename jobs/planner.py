@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import end_pause_if_over, plan_prompt
+from bot.domain.program.calendar import Calendars
+from bot.domain.program.digest import plan_digests
 from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
 from bot.store.events import forget_old_events
 
@@ -19,16 +22,28 @@ BATCH = 500
 class PlanReport:
     planned: int = 0
     resumed: int = 0
+    digests: int = 0
 
 
-def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanReport:
-    """Plan every prompt due by `now`. Touches only due rows, found through indexes."""
+def plan_due(
+    session: Session,
+    *,
+    now: datetime,
+    hours: WorkingHours,
+    holidays: str | None = None,
+    coordinators: Collection[str] = (),
+) -> PlanReport:
+    """Plan every prompt due by `now` (moved off blackout days), and each coordinator's
+    coming digest. Touches only due rows, found through indexes."""
     report = PlanReport()
+    calendars = Calendars(holidays)
     for pair in pairs_with_pause_over(session, today_utc=now.date(), limit=BATCH):
         report.resumed += end_pause_if_over(pair, hours=hours, now=now)
     while due := pairs_due_for_prompt(session, now=now, limit=BATCH):
         for pair in due:
-            report.planned += plan_prompt(session, pair, hours=hours, now=now)
+            calendar = calendars.for_workspace(session, pair.workspace_id, now=now)
+            report.planned += plan_prompt(session, pair, hours=hours, now=now, calendar=calendar)
         session.flush()
+    report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)
     return report
