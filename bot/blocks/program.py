@@ -288,3 +288,26 @@ def calendar_list(
         )
     blocks.append(context("`/mentor calendar remove <n>` removes blackout n."))
     return "Academic calendar", [*blocks, divider()][:-1]
+
+
+def coordinator_note(*, reason: Reason, coordinator: str, mentee: str, mentor: str) -> str:
+    """The friendly note behind a "Nudge" button, in the words that fit the situation."""
+    if reason is Reason.WAITING_CONSENT:
+        return (
+            f":wave: Hi {mention(mentor)} — {mention(coordinator)} here, from the mentorship "
+            f"program. {mention(mentee)} asked you to be their mentor and is waiting for your "
+            "answer: the request with Accept / Decline is in your messages with Rounds. "
+            "Either answer is fine — a quick one helps them plan."
+        )
+    if reason is Reason.DECLINED:
+        return (
+            f":wave: Hi {mention(mentee)} — {mention(coordinator)} here, from the mentorship "
+            "program. Your last request didn't work out; that happens with busy schedules. "
+            "Try another mentor with `/mentor request @mentor`, or reply here and I'll help "
+            "you find one."
+        )
+    return (
+        f":wave: A friendly note from {mention(coordinator)}: how is your mentorship going, "
+        f"{mention(mentee)} and {mention(mentor)}? A short check-in keeps it alive — "
+        '`/checkin <update>`, or press *We met* if you talked. "Busy month" counts too.'
+    )
