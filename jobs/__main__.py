@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -117,7 +118,13 @@ def main(argv: list[str] | None = None) -> None:
         run_tick(args.at)
     elif args.command == "preview":
         database = open_database(database_url_from_environment())
-        print_preview(database.sessions, weeks=args.weeks, now=datetime.now(UTC), out=sys.stdout)
+        print_preview(
+            database.sessions,
+            weeks=args.weeks,
+            now=datetime.now(UTC),
+            out=sys.stdout,
+            holidays=os.environ.get("ROUNDS_HOLIDAYS", "").strip().upper() or None,
+        )
     else:
         run_worker()
 

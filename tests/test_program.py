@@ -7,15 +7,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.domain.program.export import COLUMNS
 from bot.service import Database
-from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from bot.store.models import Blackout, Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import Dispatcher
+from jobs.preview import print_preview
 from jobs.tick import tick
 from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, view_submission_payload
@@ -211,3 +212,29 @@ def test_a_spring_break_moves_that_weeks_prompts(
         ).dispatch.sent
         == 1
     )
+
+
+def test_preview_shows_names_both_local_times_and_the_blackouts_it_skipped(
+    database: Database, pair_id: int
+) -> None:
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        pair.mentee.display_name, pair.mentor.tz = "Sam Lee", "Europe/London"
+        session.add(
+            Blackout(
+                workspace_id=pair.workspace_id,
+                starts_on=date(2027, 1, 18),
+                ends_on=date(2027, 1, 22),
+                name="Spring break",
+                source="manual",
+            )
+        )
+    out = io.StringIO()
+    print_preview(database.sessions, weeks=5, now=datetime(2027, 1, 5, 15, tzinfo=UTC), out=out)
+    shown = out.getvalue()
+    assert "mentee Sam Lee (U0STUDENT)" in shown
+    (first,) = [line for line in shown.splitlines() if "check-in prompt" in line][:1]
+    assert first.split()[0] == "2027-01-25"  # Monday after the break, not Tuesday the 19th
+    assert "America/New_York | Mon 14:00 Europe/London" in first
+    assert "moved from 2027-01-19 (Spring break)" in first
