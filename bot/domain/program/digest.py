@@ -4,7 +4,7 @@ outbox delivery per coordinator per ISO week, sent only when something needs att
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from sqlalchemy.orm import Session
 
@@ -42,11 +42,20 @@ def digest_time_this_week(person: Person, *, now: datetime) -> datetime | None:
     return local_instant(local.date(), DIGEST_AT, tz)
 
 
+def could_be_monday_morning_somewhere(now: datetime) -> bool:
+    """Monday 09:00-17:00 in some zone (UTC-12 to UTC+14) is Sunday 19:00 to Tuesday 05:00 UTC."""
+    hours_into_week = now.astimezone(UTC).weekday() * 24 + now.astimezone(UTC).hour
+    sunday_19, tuesday_05 = 6 * 24 + 19, 24 + 5
+    return hours_into_week >= sunday_19 or hours_into_week <= tuesday_05
+
+
 def plan_digests(
     session: Session, *, now: datetime, configured: Collection[str], calendars: Calendars
 ) -> int:
     """On Monday from 09:00 in each coordinator's zone, decide their digest once for the week:
     a delivery when something needs attention, else a row that records it was skipped."""
+    if not could_be_monday_morning_somewhere(now):
+        return 0  # most of the week: not even a query
     planned = 0
     for workspace in people_queries.all_workspaces(session):
         attention: Attention | None = None
