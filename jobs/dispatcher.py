@@ -33,10 +33,16 @@ from typing import Any
 from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import nudges as nudge_blocks
+from bot.blocks import pairs as pair_blocks
+from bot.blocks import program as program_blocks
 from bot.blocks.home import GoalLine
 from bot.domain import goals, people
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.domain.program.attention import needs_attention
+from bot.domain.program.calendar import Calendars, WorkingCalendar
+from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
+from bot.domain.schedule import cadence_of
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -58,6 +64,7 @@ SENDERS = 4  # posts in flight per worker
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
+    joinedload(Delivery.person),
 ]
 BATCH = 50
 MAX_ATTEMPTS = 8
@@ -170,6 +177,7 @@ class Dispatcher:
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
+        holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -177,6 +185,8 @@ class Dispatcher:
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
+        self.holidays = holidays
+        self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
         self.gate = RateGate()
         self.clock = clock  # the real clock: leases are measured on it
@@ -189,6 +199,7 @@ class Dispatcher:
         other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
+        self.calendars = Calendars(self.holidays)  # blackouts as of this pass
         while True:
             real_now = self.clock()
             with self.sessions.begin() as session:
@@ -262,6 +273,8 @@ class Dispatcher:
                 return "retrying"  # someone re-claimed it after our lease ran out
             assert delivery is not None
             pair = delivery.pair
+            if pair is None:
+                return self._deliver_to_person(session, delivery, now)
             outgoing = self._compose(session, delivery, pair)
             if outgoing is None:
                 return self._finish(
@@ -287,7 +300,14 @@ class Dispatcher:
                         f"gave up after {MAX_ATTEMPTS} attempts: the sender stopped mid-send",
                         now,
                     )
-                decision = decide(session, delivery, pair, hours=self.hours, now=now)
+                decision = decide(
+                    session,
+                    delivery,
+                    pair,
+                    hours=self.hours,
+                    now=now,
+                    calendar=self._calendar(session, pair, now),
+                )
                 if decision.verdict is Verdict.SKIP:
                     return self._finish(
                         session, delivery, DeliveryStatus.SKIPPED, decision.reason, now
@@ -303,17 +323,64 @@ class Dispatcher:
                     delivery.attempts -= 1  # waiting for working hours is not an attempt
                     session.commit()
                     return "retrying"
+            return self._post(session, delivery, pair, outgoing, already=already, now=now)
+
+    def _post(
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair | None,
+        outgoing: Outgoing,
+        *,
+        already: dict[str, tuple[str, str]],
+        now: datetime,
+    ) -> str:
+        try:
+            self._send(session, delivery, pair, outgoing, already=already, now=now)
+        except LostClaimError:
+            session.rollback()
+            return "retrying"  # our lease ran out and another dispatcher has it now
+        except SendFailedError as failure:
+            return self._fault(session, delivery, pair, failure, now)
+        except Exception as error:
+            # A lookup or space opening failed: nothing new was posted by this attempt.
+            return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
+        return "sent"
+
+    def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
+        return self.calendars.for_workspace(session, pair.workspace_id, now=now)
+
+    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+        """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
+        person = delivery.person
+        if person is None or delivery.kind is not DeliveryKind.DIGEST:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, "no recipient", now)
+        already: dict[str, tuple[str, str]] = {}
+        if delivery.in_doubt:
+            # As for a pair's nudges: a digest Slack already has is sent, whatever the rules.
             try:
-                self._send(session, delivery, pair, outgoing, already=already, now=now)
-            except LostClaimError:
-                session.rollback()
-                return "retrying"  # our lease ran out and another dispatcher has it now
-            except SendFailedError as failure:
-                return self._fault(session, delivery, pair, failure, now)
+                already = self._earlier_posts(delivery, None, Outgoing([person], "", []))
             except Exception as error:
-                # A lookup or space opening failed: nothing new was posted by this attempt.
-                return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
-            return "sent"
+                return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+        if already:
+            outgoing = Outgoing([person], "", [])
+        else:
+            decision = decide_digest(
+                delivery, person, configured=self.configured_coordinators, now=now
+            )
+            if decision.verdict is Verdict.SKIP:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
+            attention = needs_attention(
+                session,
+                workspace_id=person.workspace_id,
+                now=now,
+                limit=15,
+                calendar=self.calendars.for_workspace(session, person.workspace_id, now=now),
+            )
+            if not attention:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
+            outgoing = Outgoing([person], *program_blocks.digest(attention))
+        return self._post(session, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
 
@@ -335,6 +402,11 @@ class Dispatcher:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
         if delivery.kind is DeliveryKind.WRAP_UP:
             return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
+        if delivery.kind is DeliveryKind.WELCOME:
+            text, blocks = pair_blocks.welcome(
+                mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()
+            )
+            return Outgoing([], text, blocks)
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(
@@ -356,7 +428,7 @@ class Dispatcher:
     # --- sending -----------------------------------------------------------------------------
 
     def _earlier_posts(
-        self, delivery: Delivery, pair: Pair, outgoing: Outgoing
+        self, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
     ) -> dict[str, tuple[str, str]]:
         """This delivery's posts Slack already has, found by their metadata: target ->
         (channel, ts). A target is a recipient's DM (as `_send` names it) or the space."""
@@ -378,7 +450,7 @@ class Dispatcher:
             look(person.dm_channel_id or person.slack_user_id, channel)
         if not outgoing.recipients:
             # The space is committed before any post to it: no space, nothing was posted.
-            space = delivery.channel_id or pair.checkin_channel_id
+            space = delivery.channel_id or (pair.checkin_channel_id if pair else None)
             if space:
                 look(space, space)
         return found
@@ -387,7 +459,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         outgoing: Outgoing,
         *,
         already: dict[str, tuple[str, str]],
@@ -405,6 +477,7 @@ class Dispatcher:
         elif delivery.channel_id:
             targets = [(delivery.channel_id, None)]
         else:
+            assert pair is not None, "only a pair's deliveries go to a check-in space"
             targets = [(ensure_checkin_space(self.client, pair), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
@@ -454,8 +527,15 @@ class Dispatcher:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
-        if delivery.kind is DeliveryKind.PROMPT:
-            plan_follow_up(session, delivery, pair, hours=self.hours, now=now)
+        if delivery.kind is DeliveryKind.PROMPT and pair is not None:
+            plan_follow_up(
+                session,
+                delivery,
+                pair,
+                hours=self.hours,
+                now=now,
+                calendar=self._calendar(session, pair, now),
+            )
         session.commit()
 
     def _finish(
@@ -485,7 +565,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
     ) -> str:
@@ -505,7 +585,11 @@ class Dispatcher:
             session.commit()
             return "retrying"
         log.warning(
-            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+            "delivery %s (%s, pair %s): %s",
+            delivery.id,
+            delivery.kind.value,
+            delivery.pair_id,
+            fault.reason,
         )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             self._retry_later(session, delivery, fault.reason, now)
@@ -520,6 +604,7 @@ class Dispatcher:
             )
         if (
             fault.kind is FaultKind.PERMANENT
+            and pair is not None
             and pair.state in (PairState.ACTIVE, PairState.PAUSED)
             and delivery.kind is not DeliveryKind.COORDINATOR_ALERT
         ):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
@@ -233,3 +233,59 @@ def skip_scheduled(
         .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def add_person_delivery(
+    session: Session,
+    *,
+    person_id: int,
+    kind: DeliveryKind,
+    period: str,
+    due_at: datetime,
+    now: datetime,
+    skipped_because: str | None = None,
+) -> bool:
+    """One row per (person, kind, period), for deliveries addressed to a person (digests).
+    With `skipped_because` the row records a decision not to send, so it is made once."""
+    return insert_ignoring_duplicates(
+        session,
+        Delivery,
+        {
+            "person_id": person_id,
+            "kind": kind,
+            "period": period,
+            "status": DeliveryStatus.SKIPPED if skipped_because else DeliveryStatus.SCHEDULED,
+            "outcome": skipped_because,
+            "finished_at": now if skipped_because else None,
+            "due_at": due_at,
+            "created_at": now,
+            "attempts": 0,
+            "in_doubt": False,
+        },
+    )
+
+
+def person_delivery_exists(
+    session: Session, *, person_id: int, kind: DeliveryKind, period: str
+) -> bool:
+    found = session.execute(
+        select(Delivery.id).where(
+            Delivery.person_id == person_id, Delivery.kind == kind, Delivery.period == period
+        )
+    ).first()
+    return found is not None
+
+
+def latest_due_of_kind(
+    session: Session, *, kind: DeliveryKind, workspace_id: int
+) -> datetime | None:
+    """The latest due time among a workspace's scheduled deliveries of one kind (for pacing)."""
+    return session.execute(
+        select(func.max(Delivery.due_at))
+        .join(Pair, Delivery.pair_id == Pair.id)
+        .where(
+            Delivery.kind == kind,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Pair.workspace_id == workspace_id,
+        )
+    ).scalar_one_or_none()
