@@ -177,9 +177,12 @@ def handle_snooze(request: SlackRequest) -> None:
     request.ack()
     if pair.state is not PairState.ACTIVE:
         raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
-    snooze(request.session, pair, hours=request.hours, now=request.now)
+    snoozed = snooze(request.session, pair, hours=request.hours, now=request.now)
     request.session.commit()
-    when = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
+    when = pair_blocks.slack_date(snoozed.next_prompt_at)
+    if not snoozed.changed:
+        answer(request, f":zzz: Nothing to snooze — the next prompt already comes {when}.")
+        return
     answer(request, f":zzz: Snoozed — the next prompt comes {when}.")
     if pair.checkin_channel_id:
         tell(
