@@ -413,6 +413,18 @@ def test_a_check_in_slack_is_slow_to_confirm_is_posted_once(
     assert rounds(database)[0].completed_at is not None
 
 
+def test_a_form_is_not_stuck_when_slack_refuses_the_look_up_for_an_earlier_try(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database, space_pair: int
+) -> None:
+    words = "Worried about my Step 1 score"
+    fake_slack.fail_next("chat.postMessage", status=503)  # in doubt: looked for next time
+    fake_slack.fail_next("conversations.history", error="missing_scope")
+    errors = submit_until_it_closes(slack, checkin_form(space_pair, words), field="mind")
+    assert len(errors) == 1
+    fake_slack.wait_for("chat.postMessage", dm_to(STUDENT, "Posted to your check-in space"))
+    assert len(rounds(database)) == 1
+
+
 def test_a_check_in_form_slack_refuses_for_good_says_so_and_keeps_the_words(
     slack: SlackSender, fake_slack: FakeSlack, database: Database, space_pair: int
 ) -> None:

@@ -14,6 +14,7 @@ of posting again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,14 +30,16 @@ from bot.slack_out import FaultKind, classify, dm_channel, find_own_post
 from bot.store import events as event_store
 from bot.store.models import Pair
 
+log = logging.getLogger("rounds.posting")
+
 # Of Slack's 3 seconds, the rest goes to the signature check, the database and the ack's trip.
 SLACK_CALLS_BUDGET_SECONDS = 2.0
 FORM_POST_EVENT = "rounds_form_post"
 _USER_ID_PREFIXES = ("U", "W")
 
 # Calls run here so the handler can stop waiting at the deadline; an abandoned call ends on
-# its own within the quick client's timeout.
-_calls = ThreadPoolExecutor(max_workers=8, thread_name_prefix="form-post")
+# its own within the quick client's timeout. As many as the listener pool has threads.
+_calls = ThreadPoolExecutor(max_workers=16, thread_name_prefix="form-post")
 
 T = TypeVar("T")
 
@@ -74,7 +77,13 @@ class Deadline:
         remaining = self._ends_at - time.monotonic()
         if remaining <= 0:
             raise OutOfTimeError
-        return _calls.submit(call).result(timeout=remaining)
+        future = _calls.submit(call)
+        try:
+            return future.result(timeout=remaining)
+        except TimeoutError:
+            if future.cancel():  # it never started (every thread busy): it will not run
+                raise OutOfTimeError from None
+            raise
 
 
 def form_key(request: SlackRequest) -> str | None:
@@ -119,7 +128,7 @@ def post_from_form(
     request.session.commit()  # no transaction (SQLite's one writer) waits on Slack
     try:
         if earlier_attempt:
-            found = deadline.run(lambda: _find_form_post(client, channel=channel, key=str(key)))
+            found = _earlier_post(client, channel=channel, key=str(key), deadline=deadline)
             if found is not None:
                 return found
         metadata = {"event_type": FORM_POST_EVENT, "event_payload": {"form": key or ""}}
@@ -132,6 +141,8 @@ def post_from_form(
         failure = _not_posted(error)
         if failure.maybe_posted:
             _remember(request, marker)
+        elif earlier_attempt and failure.refused is None:
+            failure = NotPostedError(maybe_posted=True)  # the earlier attempt still may have
         raise failure from error
     except OSError as error:  # no answer in time, or the connection broke: it may have landed
         _remember(request, marker)
@@ -153,6 +164,20 @@ def _not_posted(error: SlackApiError) -> NotPostedError:
 def _remember(request: SlackRequest, marker: str | None) -> None:
     if marker:
         event_store.claim_event(request.session, event_id=marker, now=request.now)
+
+
+def _earlier_post(
+    client: WebClient, *, channel: str, key: str, deadline: Deadline
+) -> Posted | None:
+    """The earlier attempt's post, if Slack has it. A look-up Slack refuses outright must not
+    keep the form stuck: then the post goes ahead (at worst, twice)."""
+    try:
+        return deadline.run(lambda: _find_form_post(client, channel=channel, key=key))
+    except SlackApiError as error:
+        if classify(error).kind in (FaultKind.PERMANENT, FaultKind.REJECTED):
+            log.warning("could not look for an earlier form post: %s", error.response.get("error"))
+            return None
+        raise
 
 
 def _find_form_post(client: WebClient, *, channel: str, key: str) -> Posted | None:
