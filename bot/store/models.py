@@ -219,10 +219,7 @@ class CheckIn(Base):
     """One round of a pair's conversation: who showed up and when, never what was said."""
 
     __tablename__ = "checkins"
-    __table_args__ = (
-        Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),
-        Index("ix_checkins_post_channel_id_post_ts", "post_channel_id", "post_ts"),
-    )
+    __table_args__ = (Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
@@ -232,10 +229,25 @@ class CheckIn(Base):
     met_on: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     goals_moved: Mapped[int] = mapped_column(Integer, default=0)
-    post_channel_id: Mapped[str | None] = mapped_column(String(32))
-    post_ts: Mapped[str | None] = mapped_column(String(32))
 
     pair: Mapped[Pair] = relationship()
+
+
+class CheckInPost(Base):
+    """A mentee's check-in post in Slack. A round may have several (a second `/checkin`
+    before the mentor answers); a reply in the thread of any of them answers that round."""
+
+    __tablename__ = "checkin_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+    checkin: Mapped[CheckIn] = relationship()
 
 
 class Delivery(Base):
