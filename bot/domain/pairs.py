@@ -227,9 +227,16 @@ def set_cadence(pair: Pair, *, cadence: Cadence, hours: WorkingHours, now: datet
     )
 
 
+def pair_today(pair: Pair, *, now: datetime) -> date:
+    """Today in the pair's zone, the mentee's: the zone its nudges and its pause follow."""
+    return now.astimezone(zone(pair.mentee.tz)).date()
+
+
 def pause(pair: Pair, *, until: date, now: datetime) -> None:
+    """`until` must be read from `pair_today` too (`for N weeks`): a day counted in another
+    zone could refuse the longest pause or allow a longer one."""
     _require_running(pair, verb="pause")
-    today = now.astimezone(zone(pair.mentee.tz)).date()
+    today = pair_today(pair, now=now)
     if until <= today:
         raise UserError(
             f"Pick a date after today ({today.isoformat()}) to pause until.",

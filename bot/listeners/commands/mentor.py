@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.help import usage_for
 from bot.domain import pairs, people
-from bot.domain.cadence import parse_cadence, zone
+from bot.domain.cadence import parse_cadence
 from bot.domain.errors import UserError
 from bot.domain.schedule import cadence_of
 from bot.listeners import spaces
@@ -142,8 +142,7 @@ def handle_cadence(request: SlackRequest, text: str) -> None:
 
 def handle_pause(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "pause")
-    today = request.now.astimezone(zone(me.tz)).date()
-    until = parse_pause(rest, today=today)
+    until = parse_pause(rest, today=pairs.pair_today(pair, now=request.now))
     pairs.pause(pair, until=until, now=request.now)
     request.session.commit()
     other = pairs.other_member(pair, me)
