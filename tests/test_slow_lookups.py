@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot.service import Database
@@ -61,6 +62,30 @@ def test_a_person_who_left_is_refused_clearly_when_slack_is_slow(
     assert reply.body == b"", "the ack waited for the look-ups"
     (answered,) = fake_slack.wait_for_response(response_url, timeout=LATER)
     assert "<@U0GONE> has left this workspace" in answered["text"], answered
+
+
+@pytest.mark.parametrize("fault", [{"status": 503}, {"status": 429, "retry_after": 1}])
+def test_a_look_up_slack_refuses_for_a_moment_is_asked_again_after_the_ack(
+    slack: SlackSender, fake_slack: FakeSlack, fault: dict[str, int]
+) -> None:
+    fake_slack.add_user(STUDENT)
+    slack.command("/mentor", "list", user=STUDENT)  # the student's profile is fresh
+    fake_slack.fail_next("users.info", **fault)
+    reply, response_url = slack.command("/mentor", f"request <@{MENTOR}> hi", user=STUDENT)
+    assert reply.status == 200
+    shown = reply.json if reply.body else fake_slack.wait_for_response(response_url)[0]
+    assert "Your request went to" in shown["text"], shown
+
+
+def test_a_look_up_slack_rejects_is_answered_not_retried(
+    slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user(STUDENT)
+    slack.command("/mentor", "list", user=STUDENT)
+    fake_slack.fail_next("users.info", error="missing_scope")
+    reply, _ = slack.command("/mentor", f"request <@{MENTOR}> hi", user=STUDENT)
+    assert "Slack didn't let me finish that" in reply.json["text"], reply.json
+    assert len(fake_slack.calls_to("users.info")) == 2  # the student's earlier, the mentor's
 
 
 def picker(slack: SlackSender, fake_slack: FakeSlack) -> SlackCall:

@@ -37,15 +37,12 @@ def look_up(request: SlackRequest, slack_user_ids: Iterable[str]) -> None:
             )
 
 
-def _too_slow(error: Exception) -> Exception:
-    """What a failed look-up means here: Slack's "no" stands, anything passing is too slow."""
+def _passing(error: Exception) -> bool:
+    """Whether a failed look-up may work if asked again: Slack's "no" stands; timeouts, rate
+    limits and Slack's own troubles pass."""
     if isinstance(error, SlackApiError):
-        if classify(error).kind in (FaultKind.PERMANENT, FaultKind.REJECTED):
-            return error
-        return SlackTooSlowError(str(error))
-    if isinstance(error, OSError):
-        return SlackTooSlowError(str(error))
-    return error
+        return classify(error).kind not in (FaultKind.PERMANENT, FaultKind.REJECTED)
+    return isinstance(error, OSError)
 
 
 def _quick_profile(
@@ -59,7 +56,9 @@ def _quick_profile(
     except TimeoutError as error:  # the try goes on; what it learns serves the next request
         raise SlackTooSlowError(f"no answer about {slack_user_id} in time") from error
     except Exception as error:
-        raise _too_slow(error) from error
+        if not _passing(error):
+            raise
+        raise SlackTooSlowError(str(error)) from error
 
 
 def _patient_profile(request: SlackRequest, slack_user_id: str) -> Profile | None:
@@ -70,7 +69,9 @@ def _patient_profile(request: SlackRequest, slack_user_id: str) -> Profile | Non
     try:
         profile = fetch_profile(request.client, slack_user_id)
     except Exception as error:
-        raise _too_slow(error) from error
+        if not _passing(error):
+            raise
+        raise SlackTooSlowError(str(error)) from error
     done: Future[Profile | None] = Future()
     done.set_result(profile)
     request.profiles[slack_user_id] = done
