@@ -38,6 +38,7 @@ class Settings:
     mentor_capacity: int = DEFAULT_MENTOR_CAPACITY
     workday_start: time = time(9, 0)
     workday_end: time = time(17, 0)
+    holidays: str | None = None  # ROUNDS_HOLIDAYS: "US", "US-CA"; public holidays are blackouts
 
     @property
     def socket_mode(self) -> bool:
@@ -115,6 +116,23 @@ def _coordinators(env: Mapping[str, str]) -> frozenset[str]:
     return frozenset(ids)
 
 
+def _holidays(env: Mapping[str, str]) -> str | None:
+    raw = env.get("ROUNDS_HOLIDAYS", "").strip().upper()
+    if not raw:
+        return None
+    import holidays  # only when asked for: it loads every country's calendar
+
+    country, _, subdivision = raw.partition("-")
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdivision and subdivision not in supported[country]):
+        raise ConfigError(
+            f"Rounds cannot start: ROUNDS_HOLIDAYS is {raw!r}, which the holidays package does "
+            "not know. Use a two-letter country code such as US, GB or IN, optionally with a "
+            "subdivision such as US-CA, or leave it empty for no public holidays."
+        )
+    return raw
+
+
 def settings_from(
     env: Mapping[str, str], *, require_signing_secret: bool = True, http_only: bool = False
 ) -> Settings:
@@ -158,6 +176,7 @@ def settings_from(
         coordinators=_coordinators(env),
         scheduler_enabled=_flag(env, "ROUNDS_SCHEDULER", default=True),
         mentor_capacity=_positive_int(env, "ROUNDS_MENTOR_CAPACITY", DEFAULT_MENTOR_CAPACITY),
+        holidays=_holidays(env),
     )
 
 

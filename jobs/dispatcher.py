@@ -42,6 +42,8 @@ from typing import Any
 from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import nudges as nudge_blocks
+from bot.blocks import pairs as pair_blocks
+from bot.blocks import program as program_blocks
 from bot.blocks.home import GoalLine
 from bot.domain import goals as goal_rules
 from bot.domain import people
@@ -53,6 +55,10 @@ from bot.domain.nudges import (
     plan_coordinator_alert,
     plan_follow_up,
 )
+from bot.domain.program.attention import needs_attention
+from bot.domain.program.calendar import Calendars, WorkingCalendar
+from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
+from bot.domain.schedule import cadence_of
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -99,10 +105,9 @@ PACING_HORIZON = timedelta(seconds=5)
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
+    joinedload(Delivery.person),
 ]
 BATCH = 50
-# Kinds posted to the pair's check-in space (the others go to people's DMs).
-SPACE_KINDS = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP)
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
@@ -210,6 +215,7 @@ class RateGate:
         self.last_post: dict[str, datetime] = {}
         self.suspect_until: datetime | None = None
         self.next_free: dict[str, float] = {}  # per channel, on time.monotonic()
+        self.started: dict[str, float] = {}  # per channel: the last post's start, likewise
 
     def held_until(self, channel: str, now: datetime) -> datetime | None:
         with self.lock:
@@ -238,6 +244,24 @@ class RateGate:
             else:
                 self.suspect_until = until
 
+    def wait_for_turn(self, channel: str) -> None:
+        """Sleep until a second (PER_CHANNEL_WINDOW) has passed since this process last
+        started a post to the channel, then count this one as started. Reserved slots plan
+        the batch; this keeps the spacing when a post before it left late."""
+        window = self.PER_CHANNEL_WINDOW.total_seconds()
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                free = self.started.get(channel, now - window) + window
+                if free <= now:
+                    self.started[channel] = now
+                    if len(self.started) > 10_000:
+                        self.started = {
+                            key: at for key, at in self.started.items() if now - at < window
+                        }
+                    return
+            time.sleep(free - now)
+
     def reserve_slot(self, channel: str, at: float) -> float:
         """The first moment (time.monotonic()) from `at` at which this process may post to the
         channel without passing Slack's one message a second; reserves it."""
@@ -263,6 +287,7 @@ class Dispatcher:
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
+        holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -270,6 +295,8 @@ class Dispatcher:
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
+        self.holidays = holidays
+        self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
         self.gate = RateGate()
         self.clock = clock  # the real clock: leases are measured on it
@@ -282,6 +309,7 @@ class Dispatcher:
         all, since every other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
+        self.calendars = Calendars(self.holidays)  # blackouts as of this pass
         while True:
             batch = self._claim_batch(now)
             for outcome in batch.outcomes:
@@ -312,8 +340,12 @@ class Dispatcher:
                 session, due_by=moment, now=real_now, lease=LEASE, worker=self.worker, limit=BATCH
             )
             batch.claimed = len(claimed)
-            pairs = load_pairs(session, {delivery.pair_id for delivery in claimed})
-            prompts = {d.pair_id for d in claimed if d.kind is DeliveryKind.PROMPT}
+            pairs = load_pairs(session, {d.pair_id for d in claimed if d.pair_id is not None})
+            prompts = {
+                d.pair_id
+                for d in claimed
+                if d.kind is DeliveryKind.PROMPT and d.pair_id is not None
+            }
             goals_by_pair = open_goals_by_pair(session, prompts)
             paced_from = time.monotonic()
             for delivery in claimed:
@@ -325,6 +357,9 @@ class Dispatcher:
                 except Exception:
                     log.exception("delivery %s could not be prepared", delivery.id)
                     batch.one_by_one.append(delivery.id)  # its own pass reports what happens
+                    continue
+                if ready is None:
+                    batch.one_by_one.append(delivery.id)
                     continue
                 if isinstance(ready, str):
                     batch.outcomes.append(ready)
@@ -350,11 +385,8 @@ class Dispatcher:
         return (
             delivery.in_doubt  # Slack may have it: look for the post first
             or delivery.attempts > MAX_ATTEMPTS
+            or delivery.pair is None  # a person's delivery (the coordinators' digest)
             or delivery.kind is DeliveryKind.COORDINATOR_ALERT  # several recipients
-            or (
-                delivery.kind in SPACE_KINDS
-                and not (delivery.channel_id or delivery.pair.checkin_channel_id)
-            )
         )
 
     def _prepare(
@@ -363,10 +395,14 @@ class Dispatcher:
         delivery: Delivery,
         goals_by_pair: dict[int, list[Goal]],
         now: datetime,
-    ) -> Ready | str:
-        """What to post for a claimed delivery, or its outcome when it is not posted now."""
+    ) -> Ready | str | None:
+        """What to post for a claimed delivery, its outcome when it is not posted now, or
+        None when it must go one by one (its first post opens the check-in space, or it
+        goes to several people)."""
         pair = delivery.pair
-        decision = decide(session, delivery, pair, hours=self.hours, now=now)
+        assert pair is not None  # a person's deliveries go one by one
+        calendar = self._calendar(session, pair, now)
+        decision = decide(session, delivery, pair, hours=self.hours, now=now, calendar=calendar)
         if decision.verdict is Verdict.SKIP:
             return self._finish(
                 session, delivery, DeliveryStatus.SKIPPED, decision.reason, now, commit=False
@@ -382,12 +418,15 @@ class Dispatcher:
             delivery.attempts -= 1  # waiting for working hours is not an attempt
             return "retrying"
         outgoing = self._compose(session, delivery, pair, goals=goals_by_pair.get(pair.id, []))
-        assert outgoing is not None  # only coordinator alerts go without, and they go one by one
+        if outgoing is None or len(outgoing.recipients) > 1:
+            return None
         recipient = outgoing.recipients[0] if outgoing.recipients else None
         if recipient is not None:
             target = recipient.dm_channel_id or recipient.slack_user_id
-        else:
+        elif delivery.channel_id or pair.checkin_channel_id:
             target = delivery.channel_id or str(pair.checkin_channel_id)
+        else:
+            return None
         held = self.gate.held_until(target, now)
         if held is not None:
             self._hand_back(delivery, held)
@@ -402,7 +441,7 @@ class Dispatcher:
             known_dm=recipient.dm_channel_id if recipient is not None else None,
             outgoing=outgoing,
             follow_up_at=(
-                follow_up_due(delivery, pair, hours=self.hours, now=now)
+                follow_up_due(delivery, pair, hours=self.hours, now=now, calendar=calendar)
                 if delivery.kind is DeliveryKind.PROMPT
                 else None
             ),
@@ -420,10 +459,12 @@ class Dispatcher:
     def _post_batch(self, batch: Batch, now: datetime | None) -> list[str]:
         if not batch.ready:
             return []
-        results = list(self.pool.map(lambda ready: self._post(batch, ready, now), batch.ready))
+        results = list(
+            self.pool.map(lambda ready: self._post_ready(batch, ready, now), batch.ready)
+        )
         return self._record(batch, results, now or self.clock())
 
-    def _post(self, batch: Batch, ready: Ready, now: datetime | None) -> Posted:
+    def _post_ready(self, batch: Batch, ready: Ready, now: datetime | None) -> Posted:
         if now is None:
             delay = ready.slot - time.monotonic()
             if delay > 0:
@@ -435,6 +476,8 @@ class Dispatcher:
                 return Posted(ready, held=held)
             if not self._still_leased(batch, ready):
                 return Posted(ready, lost=True)
+            if now is None:
+                self.gate.wait_for_turn(ready.target)
             try:
                 channel, ts = post_nudge(
                     self.client,
@@ -599,6 +642,8 @@ class Dispatcher:
                 return "retrying"  # someone re-claimed it after our lease ran out
             assert delivery is not None
             pair = delivery.pair
+            if pair is None:
+                return self._deliver_to_person(session, delivery, now)
             outgoing = self._compose(session, delivery, pair)
             if outgoing is None:
                 return self._finish(
@@ -624,7 +669,14 @@ class Dispatcher:
                         f"gave up after {MAX_ATTEMPTS} attempts: the sender stopped mid-send",
                         now,
                     )
-                decision = decide(session, delivery, pair, hours=self.hours, now=now)
+                decision = decide(
+                    session,
+                    delivery,
+                    pair,
+                    hours=self.hours,
+                    now=now,
+                    calendar=self._calendar(session, pair, now),
+                )
                 if decision.verdict is Verdict.SKIP:
                     return self._finish(
                         session, delivery, DeliveryStatus.SKIPPED, decision.reason, now
@@ -640,17 +692,64 @@ class Dispatcher:
                     delivery.attempts -= 1  # waiting for working hours is not an attempt
                     session.commit()
                     return "retrying"
+            return self._post(session, delivery, pair, outgoing, already=already, now=now)
+
+    def _post(
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair | None,
+        outgoing: Outgoing,
+        *,
+        already: dict[str, tuple[str, str]],
+        now: datetime,
+    ) -> str:
+        try:
+            self._send(session, delivery, pair, outgoing, already=already, now=now)
+        except LostClaimError:
+            session.rollback()
+            return "retrying"  # our lease ran out and another dispatcher has it now
+        except SendFailedError as failure:
+            return self._fault(session, delivery, pair, failure, now)
+        except Exception as error:
+            # A lookup or space opening failed: nothing new was posted by this attempt.
+            return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
+        return "sent"
+
+    def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
+        return self.calendars.for_workspace(session, pair.workspace_id, now=now)
+
+    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+        """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
+        person = delivery.person
+        if person is None or delivery.kind is not DeliveryKind.DIGEST:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, "no recipient", now)
+        already: dict[str, tuple[str, str]] = {}
+        if delivery.in_doubt:
+            # As for a pair's nudges: a digest Slack already has is sent, whatever the rules.
             try:
-                self._send(session, delivery, pair, outgoing, already=already, now=now)
-            except LostClaimError:
-                session.rollback()
-                return "retrying"  # our lease ran out and another dispatcher has it now
-            except SendFailedError as failure:
-                return self._fault(session, delivery, pair, failure, now)
+                already = self._earlier_posts(delivery, None, Outgoing([person], "", []))
             except Exception as error:
-                # A lookup or space opening failed: nothing new was posted by this attempt.
-                return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
-            return "sent"
+                return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+        if already:
+            outgoing = Outgoing([person], "", [])
+        else:
+            decision = decide_digest(
+                delivery, person, configured=self.configured_coordinators, now=now
+            )
+            if decision.verdict is Verdict.SKIP:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
+            attention = needs_attention(
+                session,
+                workspace_id=person.workspace_id,
+                now=now,
+                limit=15,
+                calendar=self.calendars.for_workspace(session, person.workspace_id, now=now),
+            )
+            if not attention:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
+            outgoing = Outgoing([person], *program_blocks.digest(attention))
+        return self._post(session, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
 
@@ -682,6 +781,11 @@ class Dispatcher:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
         if delivery.kind is DeliveryKind.WRAP_UP:
             return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
+        if delivery.kind is DeliveryKind.WELCOME:
+            text, blocks = pair_blocks.welcome(
+                mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()
+            )
+            return Outgoing([], text, blocks)
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(
@@ -703,7 +807,7 @@ class Dispatcher:
     # --- sending -----------------------------------------------------------------------------
 
     def _earlier_posts(
-        self, delivery: Delivery, pair: Pair, outgoing: Outgoing
+        self, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
     ) -> dict[str, tuple[str, str]]:
         """This delivery's posts Slack already has, found by their metadata: target ->
         (channel, ts). A target is a recipient's DM (as `_send` names it) or the space."""
@@ -725,7 +829,7 @@ class Dispatcher:
             look(person.dm_channel_id or person.slack_user_id, channel)
         if not outgoing.recipients:
             # The space is committed before any post to it: no space, nothing was posted.
-            space = delivery.channel_id or pair.checkin_channel_id
+            space = delivery.channel_id or (pair.checkin_channel_id if pair else None)
             if space:
                 look(space, space)
         return found
@@ -734,7 +838,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         outgoing: Outgoing,
         *,
         already: dict[str, tuple[str, str]],
@@ -752,6 +856,7 @@ class Dispatcher:
         elif delivery.channel_id:
             targets = [(delivery.channel_id, None)]
         else:
+            assert pair is not None, "only a pair's deliveries go to a check-in space"
             targets = [(ensure_checkin_space(self.client, pair), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
@@ -801,8 +906,15 @@ class Dispatcher:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
-        if delivery.kind is DeliveryKind.PROMPT:
-            plan_follow_up(session, delivery, pair, hours=self.hours, now=now)
+        if delivery.kind is DeliveryKind.PROMPT and pair is not None:
+            plan_follow_up(
+                session,
+                delivery,
+                pair,
+                hours=self.hours,
+                now=now,
+                calendar=self._calendar(session, pair, now),
+            )
         session.commit()
 
     def _finish(
@@ -832,7 +944,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
     ) -> str:
@@ -852,7 +964,11 @@ class Dispatcher:
             session.commit()
             return "retrying"
         log.warning(
-            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+            "delivery %s (%s, pair %s): %s",
+            delivery.id,
+            delivery.kind.value,
+            delivery.pair_id,
+            fault.reason,
         )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             self._retry_later(session, delivery, fault.reason, now)
@@ -867,6 +983,7 @@ class Dispatcher:
             )
         if (
             fault.kind is FaultKind.PERMANENT
+            and pair is not None
             and pair.state in (PairState.ACTIVE, PairState.PAUSED)
             and delivery.kind is not DeliveryKind.COORDINATOR_ALERT
         ):

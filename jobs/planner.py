@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import end_pause_if_over, plan_prompts
+from bot.domain.program.calendar import Calendars
+from bot.domain.program.digest import plan_digests
 from bot.store.deliveries import pairs_with_pause_over
 from bot.store.events import forget_old_events
 from bot.store.planning import due_pairs
@@ -20,12 +23,22 @@ BATCH = 5000
 class PlanReport:
     planned: int = 0
     resumed: int = 0
+    digests: int = 0
 
 
-def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanReport:
-    """End every pause that is over and plan every prompt due by `now`, BATCH pairs at a
-    time. Touches only due rows, found through indexes."""
+def plan_due(
+    session: Session,
+    *,
+    now: datetime,
+    hours: WorkingHours,
+    holidays: str | None = None,
+    coordinators: Collection[str] = (),
+) -> PlanReport:
+    """End every pause that is over, plan every prompt due by `now` (moved off blackout
+    days) and each coordinator's coming digest, BATCH pairs at a time. Touches only due rows,
+    found through indexes."""
     report = PlanReport()
+    calendars = Calendars(holidays)
     after: tuple[date, int] | None = None
     # A pause whose date has not come in the mentee's zone yet stays, so page on from it.
     while paused := pairs_with_pause_over(session, today_utc=now.date(), after=after, limit=BATCH):
@@ -38,6 +51,15 @@ def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanRep
     # A launch or a day of downtime makes thousands due at once: each batch is read once
     # and written with a few statements (bot.domain.nudges.plan_prompts).
     while due := due_pairs(session, now=now, limit=BATCH):
-        report.planned += plan_prompts(session, due, hours=hours, now=now)
+        report.planned += plan_prompts(
+            session,
+            due,
+            hours=hours,
+            now=now,
+            calendar_of=lambda workspace_id: calendars.for_workspace(
+                session, workspace_id, now=now
+            ),
+        )
+    report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)
     return report

@@ -41,7 +41,16 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
     # clock itself and catches up on everything due. No misfire is ever dropped.
     beat = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
     scheduler.add_job(
-        _guarded("planner", lambda now: run_planner(sessions, hours=dispatcher.hours, now=now)),
+        _guarded(
+            "planner",
+            lambda now: run_planner(
+                sessions,
+                hours=dispatcher.hours,
+                now=now,
+                holidays=dispatcher.holidays,
+                coordinators=dispatcher.configured_coordinators,
+            ),
+        ),
         "interval",
         seconds=PLANNER_EVERY_SECONDS,
         id="planner",

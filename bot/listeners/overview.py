@@ -1,9 +1,9 @@
 """A person's pairs for the read-only commands, read with one statement (bot.store.overview).
 
-Those commands are answered inside Slack's request (bot.listeners.runtime.in_request), so
-when Rounds already knows the person and their cached profile is fresh, answering takes that
-one indexed query and no Slack call. Someone new, or whose profile is stale, is met or
-refreshed first, exactly as every other command does it.
+Those commands are answered inside Slack's request (bot.listeners.runtime.in_request) when
+Rounds already knows the person and their cached profile is fresh: one indexed query and no
+Slack call. Someone new, or whose profile is stale, goes the way of every other command:
+through the listener pool, met or refreshed first, acknowledged by the deadline.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.domain import people
 from bot.domain.goals import RECENTLY_DONE
 from bot.listeners.people import actor
-from bot.listeners.request import SlackRequest
+from bot.listeners.request import AnswerAfterAckError, SlackRequest
 from bot.store.models import PairState
 from bot.store.overview import Overview, overview_of
 
@@ -35,6 +35,8 @@ def overview_for(
 
     found = read()
     if found is None or people.profile_is_stale_since(found.profile_refreshed_at, now=request.now):
+        if request.within_request:
+            raise AnswerAfterAckError  # Slack must be asked first: not within the request
         actor(request)  # meets them, or refreshes a stale profile
         request.session.flush()
         found = read()

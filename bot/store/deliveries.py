@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
@@ -227,8 +227,9 @@ def recent_delivery_exists(
 
 def skip_scheduled(
     session: Session, *, pair_id: int, kind: DeliveryKind, period: str, reason: str, now: datetime
-) -> None:
-    session.execute(
+) -> int:
+    """Skip the (pair, kind, period) delivery if it is still scheduled; how many were."""
+    result = session.execute(
         update(Delivery)
         .where(
             Delivery.pair_id == pair_id,
@@ -239,3 +240,60 @@ def skip_scheduled(
         .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
         .execution_options(synchronize_session=False)
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_person_delivery(
+    session: Session,
+    *,
+    person_id: int,
+    kind: DeliveryKind,
+    period: str,
+    due_at: datetime,
+    now: datetime,
+    skipped_because: str | None = None,
+) -> bool:
+    """One row per (person, kind, period), for deliveries addressed to a person (digests).
+    With `skipped_because` the row records a decision not to send, so it is made once."""
+    return insert_ignoring_duplicates(
+        session,
+        Delivery,
+        {
+            "person_id": person_id,
+            "kind": kind,
+            "period": period,
+            "status": DeliveryStatus.SKIPPED if skipped_because else DeliveryStatus.SCHEDULED,
+            "outcome": skipped_because,
+            "finished_at": now if skipped_because else None,
+            "due_at": due_at,
+            "created_at": now,
+            "attempts": 0,
+            "in_doubt": False,
+        },
+    )
+
+
+def person_delivery_exists(
+    session: Session, *, person_id: int, kind: DeliveryKind, period: str
+) -> bool:
+    found = session.execute(
+        select(Delivery.id).where(
+            Delivery.person_id == person_id, Delivery.kind == kind, Delivery.period == period
+        )
+    ).first()
+    return found is not None
+
+
+def latest_due_of_kind(
+    session: Session, *, kind: DeliveryKind, workspace_id: int
+) -> datetime | None:
+    """The latest due time among a workspace's scheduled deliveries of one kind (for pacing)."""
+    return session.execute(
+        select(func.max(Delivery.due_at))
+        .join(Pair, Delivery.pair_id == Pair.id)
+        .where(
+            Delivery.kind == kind,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Pair.workspace_id == workspace_id,
+        )
+    ).scalar_one_or_none()

@@ -109,3 +109,7 @@ def stale_profiles(
 def lock(session: Session, *, person_id: int) -> None:
     """Hold the person's row until the transaction ends (SQLite already has one writer)."""
     session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+def all_workspaces(session: Session) -> Sequence[Workspace]:
+    return session.execute(select(Workspace).order_by(Workspace.id)).scalars().all()

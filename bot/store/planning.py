@@ -42,6 +42,7 @@ class DuePair:
     those costs several times what planning them does)."""
 
     id: int
+    workspace_id: int
     mentee: DueMember
     mentor: DueMember
     cadence_unit: CadenceUnit
@@ -63,6 +64,7 @@ def due_pairs(session: Session, *, now: datetime, limit: int) -> list[DuePair]:
     rows = session.execute(
         select(
             _PAIRS.c.id,
+            _PAIRS.c.workspace_id,
             _PAIRS.c.mentee_id,
             mentee.c.tz,
             _PAIRS.c.mentor_id,
@@ -86,16 +88,17 @@ def due_pairs(session: Session, *, now: datetime, limit: int) -> list[DuePair]:
     return [
         DuePair(
             id=row[0],
-            mentee=DueMember(row[1], row[2]),
-            mentor=DueMember(row[3], row[4]),
-            cadence_unit=CadenceUnit(row[5]),
-            cadence_interval=row[6],
-            cadence_weekday=row[7],
-            cadence_time=row[8],
-            next_prompt_at=row[9],
-            unanswered_prompts=row[10],
-            going_cold=bool(row[11]),
-            checkin_channel_id=row[12],
+            workspace_id=row[1],
+            mentee=DueMember(row[2], row[3]),
+            mentor=DueMember(row[4], row[5]),
+            cadence_unit=CadenceUnit(row[6]),
+            cadence_interval=row[7],
+            cadence_weekday=row[8],
+            cadence_time=row[9],
+            next_prompt_at=row[10],
+            unanswered_prompts=row[11],
+            going_cold=bool(row[12]),
+            checkin_channel_id=row[13],
         )
         for row in rows
     ]
@@ -117,7 +120,7 @@ def latest_sent_prompts(session: Session, pair_ids: Collection[int]) -> dict[int
             )
             .group_by(Delivery.pair_id)
         )
-        if finished_at is not None
+        if pair_id is not None and finished_at is not None
     }
 
 
