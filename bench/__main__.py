@@ -1,5 +1,7 @@
-"""`python -m bench`: every benchmark on SQLite and PostgreSQL; prints a table and writes
-docs/PERFORMANCE.md. `--scale smoke` runs each at a tiny size (the test suite does this)."""
+"""`python -m bench`: every benchmark on SQLite and PostgreSQL; prints a report and writes
+docs/PERFORMANCE.md. `--baseline REF` also measures another commit (say `main`) in the same run,
+on the same machine, so the report shows before and after side by side. `--scale smoke` runs
+each at a tiny size (the test suite does this)."""
 
 from __future__ import annotations
 
@@ -8,20 +10,33 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.databases import fresh_database
-from bench.delivery import DeliveryRow, measure_delivery
-from bench.latency import LatencyRow, measure_latency
+from bench.delivery import (
+    PER_CHANNEL_PER_SECOND,
+    CpuRow,
+    Limits,
+    PacingRow,
+    measure_cpu,
+    measure_pacing,
+)
+from bench.latency import COMMANDS, LatencyRow, measure_latency
+from bench.machine import MachineSpeed, measure_machine
 from bench.memory import MemoryRow, measure_memory
 from bench.planning import PlanningRow, measure_planning
 from bench.program import LOOKUP_SECONDS, ProgramRow, measure_program
 from bench.seed import seed_pairs
 from bench.servers import WEB_THREADS, WEB_WORKERS
+from bench.trees import CURRENT, Tree, exported
 from bot.store.db import make_engine
 from tests.fake_slack import FakeSlack
+
+ROUNDS, BARE = "Rounds", "bare Bolt"
 
 
 @dataclass(frozen=True)
@@ -30,19 +45,45 @@ class Scale:
     latency_levels: tuple[int, ...]
     latency_requests: int
     planning_sizes: tuple[int, ...]
-    delivery_nudges: int
-    workspace_per_minute: int
+    pacing_channels: int
+    pacing_per_channel: int
+    pacing_limits: Limits
+    cpu_nudges: int
     memory_pairs: int
     memory_requests: int
-    program_lines: int = 1_000
-    program_pairs: int = 1_000
+    program_lines: int
+    program_pairs: int
 
 
 SCALES = {
     "full": Scale(
-        10_000, (1, 10, 50), 1_000, (1_000, 10_000, 100_000), 10_000, 6_000, 100_000, 500
+        latency_pairs=10_000,
+        latency_levels=(1, 10, 50),
+        latency_requests=1_000,
+        planning_sizes=(1_000, 10_000, 100_000),
+        pacing_channels=100,
+        pacing_per_channel=4,
+        pacing_limits=Limits(per_minute=600, workspace_burst=100, channel_burst=1),
+        cpu_nudges=3_000,
+        memory_pairs=100_000,
+        memory_requests=500,
+        program_lines=1_000,
+        program_pairs=1_000,
     ),
-    "smoke": Scale(50, (1, 4), 16, (100, 300), 30, 1_200, 300, 20, 20, 50),
+    "smoke": Scale(
+        latency_pairs=50,
+        latency_levels=(1, 4),
+        latency_requests=16,
+        planning_sizes=(100, 300),
+        pacing_channels=4,
+        pacing_per_channel=2,
+        pacing_limits=Limits(per_minute=600, workspace_burst=4, channel_burst=1),
+        cpu_nudges=30,
+        memory_pairs=300,
+        memory_requests=20,
+        program_lines=20,
+        program_pairs=50,
+    ),
 }
 
 
@@ -50,48 +91,73 @@ SCALES = {
 class Results:
     backend: str
     latency: list[LatencyRow] = field(default_factory=list)
-    planning: list[PlanningRow] = field(default_factory=list)
-    delivery: DeliveryRow | None = None
-    memory: MemoryRow | None = None
+    planning: dict[str, list[PlanningRow]] = field(default_factory=dict)
+    pacing: dict[str, PacingRow] = field(default_factory=dict)
+    cpu: dict[str, CpuRow] = field(default_factory=dict)
+    memory: dict[str, MemoryRow] = field(default_factory=dict)
     program: ProgramRow | None = None
 
 
-def run_backend(backend: str, scale: Scale, fake: FakeSlack, *, only: set[str]) -> Results:
+def _app_label(tree: Tree) -> str:
+    return ROUNDS if tree.is_current else f"{ROUNDS}, {tree.label}"
+
+
+def run_backend(
+    backend: str, scale: Scale, fake: FakeSlack, *, only: set[str], trees: list[Tree]
+) -> Results:
     results = Results(backend)
     if "latency" in only:
-        with fresh_database(backend) as url:
-            engine = make_engine(url)
-            seed_pairs(engine, count=scale.latency_pairs, now=datetime.now(UTC), goals_per_pair=2)
-            engine.dispose()
-            results.latency = measure_latency(
-                database_url=url,
+        for tree in trees:
+            with fresh_database(backend, tree) as url:
+                engine = make_engine(url)
+                seed_pairs(
+                    engine, count=scale.latency_pairs, now=datetime.now(UTC), goals_per_pair=2
+                )
+                engine.dispose()
+                apps = [(_app_label(tree), "bot.wsgi:app", tree)]
+                if tree.is_current:
+                    apps.append((BARE, "bench.bare_app:app", CURRENT))
+                results.latency += measure_latency(
+                    database_url=url,
+                    api_url=fake.api_url,
+                    response_url=fake.new_response_url(),
+                    pairs=scale.latency_pairs,
+                    levels=scale.latency_levels,
+                    requests=scale.latency_requests,
+                    apps=apps,
+                )
+    for tree in trees:
+        if "planning" in only:
+            results.planning[tree.label] = measure_planning(
+                backend=backend,
+                sizes=scale.planning_sizes,
+                now=datetime.now(UTC),
+                tree=tree,
                 api_url=fake.api_url,
-                response_url=fake.new_response_url(),
-                pairs=scale.latency_pairs,
-                levels=scale.latency_levels,
-                requests=scale.latency_requests,
             )
-    if "planning" in only:
-        with fresh_database(backend) as url:
-            results.planning = measure_planning(
-                database_url=url, sizes=scale.planning_sizes, now=datetime.now(UTC)
-            )
-    if "delivery" in only:
-        with fresh_database(backend) as url:
-            results.delivery = measure_delivery(
-                database_url=url,
-                fake=fake,
-                nudges=scale.delivery_nudges,
-                workspace_per_minute=scale.workspace_per_minute,
-            )
-    if "memory" in only:
-        with fresh_database(backend) as url:
-            results.memory = measure_memory(
-                database_url=url,
-                fake=fake,
-                pairs=scale.memory_pairs,
-                requests=scale.memory_requests,
-            )
+        if "delivery" in only:
+            with fresh_database(backend, tree) as url:
+                results.pacing[tree.label] = measure_pacing(
+                    database_url=url,
+                    fake=fake,
+                    channels=scale.pacing_channels,
+                    per_channel=scale.pacing_per_channel,
+                    limits=scale.pacing_limits,
+                    tree=tree,
+                )
+            with fresh_database(backend, tree) as url:
+                results.cpu[tree.label] = measure_cpu(
+                    database_url=url, fake=fake, nudges=scale.cpu_nudges, tree=tree
+                )
+        if "memory" in only:
+            with fresh_database(backend, tree) as url:
+                results.memory[tree.label] = measure_memory(
+                    database_url=url,
+                    fake=fake,
+                    pairs=scale.memory_pairs,
+                    requests=scale.memory_requests,
+                    tree=tree,
+                )
     if "program" in only:
         with fresh_database(backend) as url:
             results.program = measure_program(
@@ -111,61 +177,109 @@ def table(headers: list[str], rows: list[list[object]]) -> list[str]:
     return lines
 
 
+def _ratio(value: float, base: float) -> float:
+    return value / base if base else float("inf")
+
+
 def render_latency(rows: list[LatencyRow]) -> list[str]:
+    commands = ", ".join(f"`{command} {text}`" for command, text in COMMANDS)
     lines = [
-        "**Acknowledgement latency**: signed `/checkin status` and `/goal list` requests "
-        f"to gunicorn ({WEB_WORKERS} workers × {WEB_THREADS} threads)\n"
+        f"**Acknowledgement latency**: signed {commands} to gunicorn ({WEB_WORKERS} workers × "
+        f"{WEB_THREADS} threads); CPU is the web workers' user + system time per request\n"
     ]
     lines += table(
-        ["app", "clients", "requests", "p50 ms", "p99 ms", "errors"],
-        [
-            [r.app, r.clients, r.requests, f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.errors]
-            for r in rows
-        ],
-    )
-    rounds = {r.clients: r for r in rows if r.app == "Rounds"}
-    bare = {r.clients: r for r in rows if r.app != "Rounds"}
-    top = max(rounds)
-    ratio = rounds[top].p99_ms / bare[top].p99_ms if bare[top].p99_ms else float("inf")
-    lines.append(
-        f"\nAt {top} clients: p99 {rounds[top].p99_ms:.1f} ms (target < 100 ms: "
-        f"{_verdict(rounds[top].p99_ms < 100)}), {ratio:.2f}× bare Bolt's p99 "
-        f"(target ≤ 1.3×: {_verdict(ratio <= 1.3)}).\n"
-    )
-    return lines
-
-
-def render_planning(rows: list[PlanningRow]) -> list[str]:
-    lines = ["**Planning cost**: one planner pass\n"]
-    lines += table(
-        ["pairs", "nothing due, ms", "10% due, ms", "prompts planned"],
+        ["app", "clients", "requests", "p50 ms", "p99 ms", "errors", "CPU ms/request"],
         [
             [
-                f"{r.pairs:,}",
-                f"{r.nothing_due_ms:.2f}",
-                f"{r.ten_percent_due_ms:.1f}",
-                f"{r.planned:,}",
+                r.app,
+                r.clients,
+                r.requests,
+                f"{r.p50_ms:.1f}",
+                f"{r.p99_ms:.1f}",
+                r.errors,
+                f"{r.cpu_ms:.2f}",
             ]
             for r in rows
         ],
     )
-    largest = rows[-1]
+    rounds = {r.clients: r for r in rows if r.app == ROUNDS}
+    bare = {r.clients: r for r in rows if r.app == BARE}
+    if not rounds or not bare:
+        return [*lines, ""]
+    first = min(rounds)
+    verdicts = [
+        f"p50 at {first} client: {rounds[first].p50_ms:.1f} ms vs bare Bolt's "
+        f"{bare[first].p50_ms:.1f} ms (target below it: "
+        f"{_verdict(rounds[first].p50_ms < bare[first].p50_ms)})"
+    ]
+    for clients in sorted(rounds)[1:]:
+        ratio = _ratio(rounds[clients].p99_ms, bare[clients].p99_ms)
+        verdicts.append(
+            f"p99 at {clients}: {rounds[clients].p99_ms:.1f} ms, {ratio:.2f}× bare Bolt's "
+            f"(targets ≤ 1.3× and < 100 ms: "
+            f"{_verdict(ratio <= 1.3 and rounds[clients].p99_ms < 100)})"
+        )
+    return [*lines, "", "; ".join(verdicts) + ".", ""]
+
+
+def render_planning(by_tree: dict[str, list[PlanningRow]]) -> list[str]:
+    lines = [
+        "**Planning**: the worker's passes with nothing due (planner, and dispatcher over an "
+        "outbox holding a sent prompt per pair; median of seven), then one planner pass with a "
+        "tenth of the pairs due, with its CPU time in the worker and in the database server\n"
+    ]
+    lines += table(
+        [
+            "code",
+            "pairs",
+            "planner idle ms",
+            "dispatcher idle ms",
+            "10% due ms",
+            "worker CPU ms",
+            "DB server CPU ms",
+            "prompts planned",
+        ],
+        [
+            [
+                label,
+                f"{r.pairs:,}",
+                f"{r.idle_plan_ms:.2f}",
+                f"{r.idle_dispatch_ms:.2f}",
+                f"{r.busy_ms:.0f}",
+                f"{r.busy_cpu_ms:.0f}",
+                f"{r.busy_db_cpu_ms:.0f}",
+                f"{r.planned:,}",
+            ]
+            for label, rows in by_tree.items()
+            for r in rows
+        ],
+    )
+    rows = by_tree[CURRENT.label]
+    smallest, largest = rows[0], rows[-1]
     lines.append(
-        f"\nNothing due at {largest.pairs:,} pairs: {largest.nothing_due_ms:.2f} ms "
-        f"(target < 10 ms: {_verdict(largest.nothing_due_ms < 10)}).\n"
+        f"\nAt {largest.pairs:,} pairs: {largest.planned:,} prompts planned in "
+        f"{largest.busy_ms:.0f} ms (target < 1 s: {_verdict(largest.busy_ms < 1000)}); nothing "
+        f"due, planner {largest.idle_plan_ms:.2f} ms (target < 10 ms: "
+        f"{_verdict(largest.idle_plan_ms < 10)}) and dispatcher "
+        f"{largest.idle_dispatch_ms:.2f} ms; from {smallest.pairs:,} to {largest.pairs:,} pairs "
+        f"the idle passes took {_ratio(largest.idle_plan_ms, smallest.idle_plan_ms):.1f}× and "
+        f"{_ratio(largest.idle_dispatch_ms, smallest.idle_dispatch_ms):.1f}× as long.\n"
     )
     return lines
 
 
-def render_delivery(row: DeliveryRow) -> list[str]:
-    ratio = f"{row.ratio:.2f}" if row.ratio is not None else "n/a (all within the burst)"
+def render_pacing(by_tree: dict[str, PacingRow], limits: Limits) -> list[str]:
     lines = [
-        "**Delivery rate**: the fake Slack allows 1 message/s per channel and "
-        f"{row.workspace_per_minute:,}/minute per workspace, with a minute's burst\n"
+        f"**Delivery at Slack's limits**: the fake Slack allows {PER_CHANNEL_PER_SECOND:g} "
+        f"message a second per channel (a burst of {limits.channel_burst}) and "
+        f"{limits.per_minute:,} a minute per workspace (a burst of {limits.workspace_burst}); "
+        "one worker, live passes\n"
     ]
     lines += table(
         [
+            "code",
             "nudges",
+            "channels",
             "s",
             "nudges/s",
             "ideal s",
@@ -176,40 +290,75 @@ def render_delivery(row: DeliveryRow) -> list[str]:
         ],
         [
             [
-                f"{row.nudges:,}",
-                f"{row.seconds:.1f}",
-                f"{row.achieved_per_second:.1f}",
-                f"{row.ideal_seconds:.1f}",
-                ratio,
-                row.duplicates,
-                f"{row.calls_per_nudge:.3f}",
-                row.rate_limited_calls,
+                label,
+                f"{r.nudges:,}",
+                r.channels,
+                f"{r.seconds:.1f}",
+                f"{r.achieved_per_second:.1f}",
+                f"{r.ideal_seconds:.1f}",
+                f"{r.ratio:.2f}",
+                r.duplicates,
+                f"{r.calls_per_nudge:.3f}",
+                r.rate_limited_calls,
             ]
+            for label, r in by_tree.items()
         ],
     )
-    rate = _verdict(row.ratio >= 0.9) if row.ratio is not None else "n/a"
+    r = by_tree[CURRENT.label]
     lines.append(
-        f"\nTargets: rate ≥ 0.9 {rate}, duplicates 0 {_verdict(row.duplicates == 0)}, "
-        f"calls per nudge 1.0 {_verdict(row.calls_per_nudge <= 1.01)}.\n"
+        f"\nTargets: achieved ≥ 0.9 of allowed {_verdict(r.ratio >= 0.9)}, duplicates 0 "
+        f"{_verdict(r.duplicates == 0)}.\n"
     )
     return lines
 
 
-def render_memory(row: MemoryRow) -> list[str]:
-    lines = ["**Memory**: peak RSS\n"]
+def render_cpu(by_tree: dict[str, CpuRow], speed: MachineSpeed) -> list[str]:
+    lines = [
+        "**CPU per nudge**: one worker sends prompts (with the pairs' open goals) to a fake "
+        "Slack with no limits; CPU time of the worker process, and of the PostgreSQL backends "
+        "serving it\n"
+    ]
     lines += table(
-        ["pairs", "worker MB (nudges sent)", "web process MB (requests)"],
+        ["code", "nudges", "s", "worker CPU ms/nudge", "DB server CPU ms/nudge", "dupes"],
         [
             [
-                f"{row.pairs:,}",
-                f"{row.worker_mb:.0f} ({row.worker_nudges:,})",
-                f"{row.web_mb:.0f} ({row.web_requests})",
+                label,
+                f"{r.nudges:,}",
+                f"{r.seconds:.1f}",
+                f"{r.worker_cpu_ms:.2f}",
+                f"{r.db_cpu_ms:.2f}",
+                r.duplicates,
             ]
+            for label, r in by_tree.items()
         ],
     )
+    r = by_tree[CURRENT.label]
     lines.append(
-        f"\nTarget < 200 MB each: worker {_verdict(row.worker_mb < 200)}, "
-        f"web {_verdict(row.web_mb < 200)}.\n"
+        f"\nTarget ≤ 3 ms of worker CPU per nudge: {_verdict(r.worker_cpu_ms <= 3)} "
+        f"({r.worker_cpu_ms:.2f} ms, {speed.loops(r.worker_cpu_ms) * 1000:.1f} thousandths of "
+        "the reference loop).\n"
+    )
+    return lines
+
+
+def render_memory(by_tree: dict[str, MemoryRow]) -> list[str]:
+    lines = ["**Memory**: peak RSS\n"]
+    lines += table(
+        ["code", "pairs", "worker MB (nudges planned and sent, s)", "web process MB (requests)"],
+        [
+            [
+                label,
+                f"{r.pairs:,}",
+                f"{r.worker_mb:.0f} ({r.worker_nudges:,}, {r.worker_seconds:.0f} s)",
+                f"{r.web_mb:.0f} ({r.web_requests})",
+            ]
+            for label, r in by_tree.items()
+        ],
+    )
+    r = by_tree[CURRENT.label]
+    lines.append(
+        f"\nTarget < 200 MB each: worker {_verdict(r.worker_mb < 200)}, "
+        f"web {_verdict(r.web_mb < 200)}.\n"
     )
     return lines
 
@@ -237,41 +386,79 @@ def render_program(row: ProgramRow) -> list[str]:
     return lines
 
 
+def render_speed(label: str, speed: MachineSpeed) -> str:
+    return (
+        f"{label}: the reference loop (bench/machine.py) took {speed.loop_ms:.0f} ms of CPU and "
+        f"{speed.loop_wall_ms:.0f} ms of wall time; load average {speed.load_average:.1f} on "
+        f"{speed.cores} cores."
+    )
+
+
 READING = """
 ## Reading the numbers
 
-- **Latency** is measured at the HTTP response, which Bolt sends once a listener has
-  called `ack()`; Bolt looks for the ack every 10 ms, hence the ~11 ms floor for both apps.
-  Up to 10 concurrent clients Rounds stays within a few milliseconds of a bare Bolt app. At
-  50 the machine is saturated: two cores run the load generator's 50 threads, gunicorn and,
-  for PostgreSQL, the database server. A bare app does no work; Rounds reads the person,
-  their pairs (with both members, one query) and the open goals before it answers, so under
-  saturation its queue drains slower. Read-only commands take a read session, so on SQLite
-  they do not wait behind writers. Slack's limit is 3 s; the worst p99 here is far below it.
-- **Planning** reads only due pairs through `ix_pairs_state_next_prompt_at`; the cost of a
-  pass with nothing due does not grow with the number of pairs. Planning 10% of the pairs at
-  once is a one-off after a long outage or at a program's launch.
-- **Delivery** uses one worker process with four posts in flight. The ideal time is what a
-  sender with no latency at all would need against the same token buckets. A 429 holds its
-  channel; a second 429 on another channel holds the workspace for Retry-After, so almost no
-  call is wasted. Duplicates are counted by the delivery ID in each message's metadata.
+- **Before and after** rows come from one run: the baseline commit is exported next to this
+  tree, and each measurement runs the same way against both (same seeded data, same load
+  generator, same fake Slack), one after the other. On a shared machine the absolute numbers
+  move with the load; compare rows of one run, and the reference loop across runs.
+- **Latency** is measured at the HTTP response. Bolt sends it once the listener has acked;
+  for a listener in its thread pool, Bolt checks for the ack every 10 ms, which is the floor
+  a bare Bolt app shows (~11 ms). Rounds answers the read-only commands within the request
+  instead (listener middleware that runs the handler and returns its ack), from one indexed
+  statement (a UNION of the person's pairs as mentee and as mentor, with both members and
+  the goals) and no Slack call when the person's cached profile is fresh; everything else —
+  writes, and someone new or stale, whose profile Slack is asked for — still goes through the
+  pool and acks first. So at one client Rounds is bound by its CPU per request, below the
+  bare app's polling floor; at 50 clients both are bound by the two cores, which also run
+  the load generator, gunicorn's own work and (PostgreSQL) the database server. CPU per
+  request is what decides the saturated case.
+- **Planning** reads due pairs as plain rows (no ORM objects), computes each prompt with the
+  same rules as before (memoised: a cohort shares rhythms and zones), and writes a batch of
+  up to 5,000 with one INSERT … ON CONFLICT DO NOTHING (the unique key dedupes; PostgreSQL
+  receives the rows as one array per column) and one UPDATE of the pairs. What is left is
+  the database writing rows and their index entries (the pairs table has seven indexes):
+  on PostgreSQL that is most of the wall time. The idle passes read only due rows through
+  indexes (`ix_pairs_state_next_prompt_at`, `ix_pairs_state_paused_until` in its own order,
+  `ix_deliveries_status_due_at`), so they stay flat however many pairs and sent nudges exist.
+- **Delivery at Slack's limits** is bound by the limits: a live pass spaces posts to a channel
+  a second apart and, after a second 429 on another channel, holds every post for
+  Retry-After. The ideal time is a sender with no latency against the same token buckets.
+- **CPU per nudge** is bound by the worker's Python: claims come 50 at a time with their
+  pairs, members and goals in three statements; the decisions and the in-doubt marks commit
+  together before any post, and the batch's outcomes and follow-ups commit together after
+  them. Most of what remains is building and sending the HTTP request to Slack.
+- **Memory** is the high-water mark (VmHWM) of the worker while it plans and sends 10% of the
+  pairs' prompts, and of one gunicorn worker after the latency load.
 - **Program tools**: a dry run's time is the e-mail look-ups (each distinct address once,
   four in flight, pausing for Retry-After on a 429); reading the file and checking every line
   against the database take a few hundred milliseconds with it. The Home tab reads counts
   per reason and only the most urgent rows, so it stays inside 100 blocks at any size.
-- **Memory** is the high-water mark (VmHWM) of the worker while it plans and sends 10% of the
-  pairs' prompts, and of one gunicorn worker after the latency load.
 """
 
 
-def render(all_results: list[Results], *, scale_name: str, seconds: float) -> str:
+def render(
+    all_results: list[Results],
+    *,
+    scale: Scale,
+    scale_name: str,
+    seconds: float,
+    speeds: tuple[MachineSpeed, MachineSpeed],
+    trees: list[Tree],
+    baseline: str | None,
+) -> str:
+    compared = [tree.label for tree in trees if not tree.is_current]
+    command = "python -m bench" + (f" --baseline {baseline}" if baseline else "")
     lines = [
         "# Performance",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} with `python -m bench` "
-        f"(scale: {scale_name}, {seconds / 60:.1f} minutes).",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} with `{command}` (scale: {scale_name}, "
+        f"{seconds / 60:.1f} minutes"
+        + (f"; rows marked “{compared[0]}” ran that commit in the same run" if compared else "")
+        + ").",
         f"Machine: {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.platform()}, "
-        f"Python {platform.python_version()}.",
+        f"Python {platform.python_version()}; shared with other work while measured.",
+        render_speed("Before the run", speeds[0]),
+        render_speed("After the run", speeds[1]),
         "The load generator, the fake Slack and the servers share the machine.",
     ]
     for results in all_results:
@@ -280,8 +467,10 @@ def render(all_results: list[Results], *, scale_name: str, seconds: float) -> st
             lines += render_latency(results.latency)
         if results.planning:
             lines += render_planning(results.planning)
-        if results.delivery:
-            lines += render_delivery(results.delivery)
+        if results.pacing:
+            lines += render_pacing(results.pacing, scale.pacing_limits)
+        if results.cpu:
+            lines += render_cpu(results.cpu, speeds[0])
         if results.memory:
             lines += render_memory(results.memory)
         if results.program:
@@ -296,26 +485,48 @@ def _memory_gib() -> float:
     return 0.0
 
 
+@contextmanager
+def _trees(baseline: str | None) -> Iterator[list[Tree]]:
+    with ExitStack() as stack:
+        trees = [stack.enter_context(exported(baseline))] if baseline else []
+        yield [*trees, CURRENT]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--only", default="latency,planning,delivery,memory,program")
     parser.add_argument(
+        "--baseline", default=None, help="also measure this commit or branch (e.g. main)"
+    )
+    parser.add_argument(
         "--write", default=None, help="Markdown file (default: docs/PERFORMANCE.md at full scale)"
     )
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]
     only = set(args.only.split(","))
+    speed_before = measure_machine()
     started = time.monotonic()
     fake = FakeSlack().start()
     try:
-        all_results = [
-            run_backend(backend, scale, fake, only=only) for backend in args.backends.split(",")
-        ]
+        with _trees(args.baseline) as trees:
+            all_results = [
+                run_backend(backend, scale, fake, only=only, trees=trees)
+                for backend in args.backends.split(",")
+            ]
     finally:
         fake.stop()
-    report = render(all_results, scale_name=args.scale, seconds=time.monotonic() - started)
+    seconds = time.monotonic() - started
+    report = render(
+        all_results,
+        scale=scale,
+        scale_name=args.scale,
+        seconds=seconds,
+        speeds=(speed_before, measure_machine()),
+        trees=trees,
+        baseline=args.baseline,
+    )
     print(report)
     target = args.write or ("docs/PERFORMANCE.md" if args.scale == "full" else None)
     if target:

@@ -18,7 +18,7 @@ def _ack_only(ack: Ack) -> None:
     ack(text="ok")
 
 
-for _command in ("/checkin", "/goal"):
+for _command in ("/checkin", "/goal", "/mentor"):
     bolt.command(_command)(_ack_only)
 
 app = SlackRequestHandler(bolt)

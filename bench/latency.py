@@ -13,9 +13,11 @@ import urllib.parse
 from dataclasses import dataclass
 
 from bench.seed import mentee_id, mentor_id
-from bench.servers import SIGNING_SECRET, environment, gunicorn
+from bench.servers import SIGNING_SECRET, child_pids, cpu_seconds, environment, gunicorn
+from bench.trees import Tree
 
-COMMANDS = (("/checkin", "status"), ("/goal", "list"))
+# The read-only commands a person types most; each is answered within the request.
+COMMANDS = (("/checkin", "status"), ("/goal", "list"), ("/mentor", "list"), ("/mentor", "help"))
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class LatencyRow:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_ms: float  # the web workers' CPU per request (user + system)
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -109,16 +112,20 @@ def measure_latency(
     pairs: int,
     levels: tuple[int, ...],
     requests: int,
+    apps: list[tuple[str, str, Tree]],
 ) -> list[LatencyRow]:
+    """`apps`: (label, WSGI app, code tree) for each app measured, one after the other."""
     users = [mentee_id(index) for index in range(pairs)] + [
         mentor_id(index) for index in range(pairs)
     ]
-    env = environment(database_url=database_url, api_url=api_url)
     rows = []
-    for label, app in (("Rounds", "bot.wsgi:app"), ("bare Bolt", "bench.bare_app:app")):
-        with gunicorn(app, env) as (url, _process):
+    for label, app, tree in apps:
+        env = environment(database_url=database_url, api_url=api_url, tree=tree)
+        with gunicorn(app, env, cwd=tree.path) as (url, process):
             _load(url, clients=4, requests=40, users=users, response_url=response_url)  # warm up
+            workers = child_pids(process.pid)
             for clients in levels:
+                cpu_before = sum(cpu_seconds(pid) for pid in workers)
                 latencies, errors = _load(
                     url,
                     clients=clients,
@@ -126,6 +133,7 @@ def measure_latency(
                     users=users,
                     response_url=response_url,
                 )
+                cpu = sum(cpu_seconds(pid) for pid in workers) - cpu_before
                 rows.append(
                     LatencyRow(
                         app=label,
@@ -134,6 +142,7 @@ def measure_latency(
                         p50_ms=statistics.median(latencies) * 1000,
                         p99_ms=_percentile(latencies, 0.99),
                         errors=errors,
+                        cpu_ms=cpu * 1000 / max(1, len(latencies)),
                     )
                 )
     return rows

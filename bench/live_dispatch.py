@@ -1,7 +1,12 @@
-"""`python -m bench.live_dispatch VIRTUAL_START [--plan]`: a worker's live passes, measured.
+"""`python bench/live_dispatch.py VIRTUAL_START [--plan]`: a worker's live passes, measured.
 
 The clock runs from VIRTUAL_START (a weekday afternoon in every seeded zone) at real speed,
-so rate limits are real time while working hours always hold. Prints one JSON line.
+so rate limits are real time while working hours always hold. Prints one JSON line: what was
+sent, how long it took, the worker's CPU time and peak memory, and (PostgreSQL) the CPU time
+of the database backends serving it.
+
+Self-contained (no `bench` imports) and run by path with PYTHONPATH set to the code under
+test, so the same measurement runs against this tree and against a baseline commit.
 """
 
 from __future__ import annotations
@@ -9,18 +14,44 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from bench.servers import peak_rss_mb
 from bot.service import open_database, settings_or_exit
 from bot.store.models import Delivery, DeliveryStatus
 from jobs.planner import plan_due
 from jobs.runtime import make_dispatcher
 
 TIMEOUT_SECONDS = 900
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def backend_cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def peak_rss_mb() -> float:
+    """VmHWM, not getrusage: after fork and exec, ru_maxrss still counts the parent's memory
+    at the fork."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -30,6 +61,17 @@ def main() -> None:
     args = parser.parse_args()
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url, migrate=False)
+    backends: list[int] = []
+    if database.engine.dialect.name == "postgresql":
+
+        @event.listens_for(database.engine, "connect")
+        def _remember_backend(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            backends.append(int(cursor.fetchone()[0]))
+            cursor.close()
+            dbapi_connection.commit()
+
     origin = time.monotonic()
 
     def clock() -> datetime:
@@ -42,6 +84,8 @@ def main() -> None:
         with database.sessions.begin() as session:
             planned = plan_due(session, now=clock(), hours=dispatcher.hours).planned
     started = time.monotonic()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    db_before = backend_cpu_seconds(backends)
     totals = {"sent": 0, "skipped": 0, "failed": 0}
     while time.monotonic() - started < TIMEOUT_SECONDS:
         report = dispatcher.run()
@@ -57,15 +101,18 @@ def main() -> None:
         if not open_rows:
             break
         time.sleep(0.05)
+    seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     print(
         json.dumps(
             {
                 **totals,
                 "planned": planned,
-                "seconds": time.monotonic() - started,
-                # VmHWM, not getrusage: after fork and exec, ru_maxrss still counts the
-                # parent's memory at the fork.
-                "peak_rss_mb": peak_rss_mb(os.getpid()),
+                "seconds": seconds,
+                "cpu_seconds": cpu,
+                "db_cpu_seconds": backend_cpu_seconds(backends) - db_before,
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
     )

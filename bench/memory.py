@@ -9,6 +9,7 @@ from bench.delivery import run_live_dispatch, virtual_afternoon
 from bench.latency import _load
 from bench.seed import mentee_id, seed_pairs
 from bench.servers import child_pids, environment, gunicorn, peak_rss_mb
+from bench.trees import Tree
 from bot.store.db import make_engine
 from tests.fake_slack import FakeSlack
 
@@ -18,11 +19,14 @@ class MemoryRow:
     pairs: int
     worker_mb: float
     worker_nudges: int
+    worker_seconds: float  # planning and sending the nudges, no rate limits
     web_mb: float
     web_requests: int
 
 
-def measure_memory(*, database_url: str, fake: FakeSlack, pairs: int, requests: int) -> MemoryRow:
+def measure_memory(
+    *, database_url: str, fake: FakeSlack, pairs: int, requests: int, tree: Tree
+) -> MemoryRow:
     start = virtual_afternoon(datetime.now(UTC))
     engine = make_engine(database_url)
     seed_pairs(engine, count=pairs, now=start - timedelta(days=1), due_every=10, goals_per_pair=1)
@@ -33,11 +37,15 @@ def measure_memory(*, database_url: str, fake: FakeSlack, pairs: int, requests: 
         fake.add_channel(f"G{index:09d}")
     # The due pairs' prompts were due a day before `start`... move the clock to their day.
     worker = run_live_dispatch(
-        database_url=database_url, api_url=fake.api_url, start=start - timedelta(days=1), plan=True
+        database_url=database_url,
+        api_url=fake.api_url,
+        start=start - timedelta(days=1),
+        plan=True,
+        tree=tree,
     )
-    env = environment(database_url=database_url, api_url=fake.api_url)
+    env = environment(database_url=database_url, api_url=fake.api_url, tree=tree)
     users = [mentee_id(index) for index in range(0, pairs, max(1, pairs // 1000))]
-    with gunicorn("bot.wsgi:app", env, workers=1) as (url, master):
+    with gunicorn("bot.wsgi:app", env, workers=1, cwd=tree.path) as (url, master):
         _load(url, clients=8, requests=requests, users=users, response_url=fake.new_response_url())
         (web_worker,) = child_pids(master.pid)
         web_mb = peak_rss_mb(web_worker)
@@ -45,6 +53,7 @@ def measure_memory(*, database_url: str, fake: FakeSlack, pairs: int, requests: 
         pairs=pairs,
         worker_mb=float(worker["peak_rss_mb"]),
         worker_nudges=int(worker["sent"]),
+        worker_seconds=float(worker["seconds"]),
         web_mb=web_mb,
         web_requests=requests,
     )

@@ -126,14 +126,14 @@ def seed_pairs(
                 connection.execute(insert(Goal), chunk)
 
 
-def seed_due_deliveries(engine: Engine, *, now: datetime) -> int:
+def seed_due_deliveries(engine: Engine, *, now: datetime, period: str = "bench") -> int:
     """One due prompt per active pair, as the planner would have left them."""
     with engine.begin() as connection:
         rows = [
             {
                 "pair_id": pair_id,
                 "kind": DeliveryKind.PROMPT,
-                "period": "bench",
+                "period": period,
                 "status": DeliveryStatus.SCHEDULED,
                 "due_at": now - timedelta(minutes=1),
                 "attempts": 0,
@@ -143,6 +143,37 @@ def seed_due_deliveries(engine: Engine, *, now: datetime) -> int:
             }
             for pair_id, channel in connection.execute(
                 select(Pair.id, Pair.checkin_channel_id).order_by(Pair.id)
+            )
+        ]
+        for chunk in _chunks(rows):
+            connection.execute(insert(Delivery), chunk)
+    return len(rows)
+
+
+def seed_history(engine: Engine, *, now: datetime, after_pair_id: int = 0) -> int:
+    """One sent prompt per pair after `after_pair_id`, as a program that has run a while
+    leaves the outbox: the passes that find nothing due must not read through it."""
+    with engine.begin() as connection:
+        sent_at = now - timedelta(days=14)
+        rows = [
+            {
+                "pair_id": pair_id,
+                "kind": DeliveryKind.PROMPT,
+                "period": "history",
+                "status": DeliveryStatus.SENT,
+                "due_at": sent_at,
+                "attempts": 1,
+                "in_doubt": False,
+                "channel_id": channel,
+                "ts": f"{sent_at.timestamp():.6f}",
+                "outcome": "sent",
+                "created_at": sent_at,
+                "finished_at": sent_at,
+            }
+            for pair_id, channel in connection.execute(
+                select(Pair.id, Pair.checkin_channel_id)
+                .where(Pair.id > after_pair_id)
+                .order_by(Pair.id)
             )
         ]
         for chunk in _chunks(rows):

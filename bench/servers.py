@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench.trees import CURRENT, REPO, Tree
+
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 WEB_WORKERS, WEB_THREADS = 2, 8
 
 
-def environment(*, database_url: str, api_url: str) -> dict[str, str]:
+def environment(*, database_url: str, api_url: str, tree: Tree = CURRENT) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(tree.path),
         "SLACK_BOT_TOKEN": "xoxb-bench-token",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": api_url,
@@ -33,6 +34,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a live process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -58,7 +65,7 @@ def child_pids(pid: int) -> list[int]:
 
 @contextmanager
 def gunicorn(
-    app: str, env: dict[str, str], *, workers: int = WEB_WORKERS
+    app: str, env: dict[str, str], *, workers: int = WEB_WORKERS, cwd: Path = REPO
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     process = subprocess.Popen(
@@ -78,7 +85,7 @@ def gunicorn(
             "--log-level",
             "warning",
         ],
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -204,18 +204,31 @@ class RateGate:
     workspace-wide budget, and a 429 does not say which one ran out. A 429 holds its own
     channel; a second 429 on another channel within the first one's wait means the
     workspace's budget is spent, and then every channel waits.
+
+    Slack does not publish the workspace's budget, so live passes learn it: the posts that
+    went through between two workspace-wide refusals, over the time between them, are what
+    it refills; posts are then spaced that far apart (all channels together), and a little
+    closer after every LEARN_PROBE posts without a refusal, to notice a larger budget.
     """
 
     PER_CHANNEL_WINDOW = timedelta(seconds=1)
+    LEARN_PROBE = 50
+    LEARN_WITHIN = 60.0  # seconds: a longer cycle says nothing about the refill rate
+    MAX_SPACING = 1.0  # budgets are "several hundred a minute"; a 429 catches anything less
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.Lock()  # several senders share one gate
+        self.monotonic = monotonic
         self.channel_until: dict[str, datetime] = {}
         self.workspace_until: datetime | None = None
         self.last_post: dict[str, datetime] = {}
         self.suspect_until: datetime | None = None
-        self.next_free: dict[str, float] = {}  # per channel, on time.monotonic()
+        self.next_free: dict[str, float] = {}  # per channel, on monotonic()
         self.started: dict[str, float] = {}  # per channel: the last post's start, likewise
+        self.spacing = 0.0  # seconds between two posts' starts, learned; 0: none yet
+        self.workspace_next = 0.0  # on monotonic(): when the next post may start
+        self.cycle_started: float | None = None  # the last workspace-wide refusal
+        self.cycle_posts = 0  # posts through since then
 
     def held_until(self, channel: str, now: datetime) -> datetime | None:
         with self.lock:
@@ -224,6 +237,9 @@ class RateGate:
 
     def posted(self, channel: str, now: datetime) -> None:
         with self.lock:
+            self.cycle_posts += 1
+            if self.spacing and self.cycle_posts % self.LEARN_PROBE == 0:
+                self.spacing *= 0.9
             self.last_post[channel] = now
             if len(self.last_post) > 10_000:  # only the last second matters
                 self.last_post = {
@@ -240,21 +256,33 @@ class RateGate:
             if last is not None and now - last < self.PER_CHANNEL_WINDOW:
                 return  # this channel's own limit
             if self.suspect_until is not None and self.suspect_until > now:
+                if self.workspace_until is None or self.workspace_until <= now:
+                    self._learn_spacing()  # a new workspace-wide refusal, not its echo
                 self.workspace_until = max(until, self.workspace_until or until)
             else:
                 self.suspect_until = until
 
+    def _learn_spacing(self) -> None:
+        moment = self.monotonic()
+        if self.cycle_started is not None and self.cycle_posts >= 2:
+            cycle = moment - self.cycle_started
+            if cycle <= self.LEARN_WITHIN:
+                self.spacing = min(self.MAX_SPACING, cycle / self.cycle_posts)
+        self.cycle_started, self.cycle_posts = moment, 0
+
     def wait_for_turn(self, channel: str) -> None:
         """Sleep until a second (PER_CHANNEL_WINDOW) has passed since this process last
-        started a post to the channel, then count this one as started. Reserved slots plan
-        the batch; this keeps the spacing when a post before it left late."""
+        started a post to the channel, and the learned workspace spacing since it last started
+        any post; then count this one as started. Reserved slots plan the batch; this keeps
+        the spacing when a post before it left late."""
         window = self.PER_CHANNEL_WINDOW.total_seconds()
         while True:
             with self.lock:
-                now = time.monotonic()
-                free = self.started.get(channel, now - window) + window
+                now = self.monotonic()
+                free = max(self.started.get(channel, now - window) + window, self.workspace_next)
                 if free <= now:
                     self.started[channel] = now
+                    self.workspace_next = now + self.spacing
                     if len(self.started) > 10_000:
                         self.started = {
                             key: at for key, at in self.started.items() if now - at < window

@@ -581,6 +581,7 @@ class FakeSlack:
         # Seconds a trigger_id from new_trigger_id() may open a view; None: forever (default).
         self.trigger_life: float | None = None
         self._channel_rate: float | None = None
+        self._channel_burst: float | None = None
         self._workspace_bucket: _Bucket | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
 
@@ -850,22 +851,30 @@ class FakeSlack:
         *,
         per_channel_per_second: float | None = None,
         workspace_per_minute: float | None = None,
+        channel_burst: float | None = None,
+        workspace_burst: float | None = None,
     ) -> None:
         """Limit chat.postMessage like Slack does; None lifts a limit. Replaces earlier limits.
 
-        Token buckets: a channel may burst max(1, rate) messages, the workspace a minute's worth.
+        Token buckets: a channel may burst `channel_burst` messages (default max(1, rate)),
+        the workspace `workspace_burst` (default a minute's worth).
         """
-        for value in (per_channel_per_second, workspace_per_minute):
+        for value in (per_channel_per_second, workspace_per_minute, channel_burst, workspace_burst):
             if value is not None and value <= 0:
                 raise ValueError("rate limits must be positive (or None for no limit)")
         now = time.monotonic()
         with self._cond:
             self._channel_rate = per_channel_per_second
+            self._channel_burst = channel_burst
             self._channel_buckets = {}
             self._workspace_bucket = (
                 None
                 if workspace_per_minute is None
-                else _Bucket(workspace_per_minute / 60.0, max(1.0, workspace_per_minute), now)
+                else _Bucket(
+                    workspace_per_minute / 60.0,
+                    workspace_burst or max(1.0, workspace_per_minute),
+                    now,
+                )
             )
 
     # --- internals: waiting, rendering -----------------------------------------------------
@@ -1105,7 +1114,8 @@ class FakeSlack:
             bucket = self._channel_buckets.get(key)
             if bucket is None:
                 rate = self._channel_rate
-                bucket = self._channel_buckets[key] = _Bucket(rate, max(1.0, rate), now)
+                burst = self._channel_burst or max(1.0, rate)
+                bucket = self._channel_buckets[key] = _Bucket(rate, burst, now)
             buckets.append(bucket)
         if self._workspace_bucket is not None:
             buckets.append(self._workspace_bucket)

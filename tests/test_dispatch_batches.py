@@ -250,3 +250,27 @@ def test_people_seen_in_a_batch_are_not_reloaded_one_by_one(
     assert person_reads == []
     with database.sessions() as session:
         assert session.execute(select(Person)).scalars().first() is not None
+
+
+def test_the_rate_gate_learns_the_workspace_budget_from_its_refusals() -> None:
+    moment = [1000.0]
+    gate = RateGate(monotonic=lambda: moment[0])
+    now = FIRST_PROMPT
+
+    def workspace_refusal() -> None:
+        gate.rate_limited("GA", now, retry_after=1)  # fresh channels, twice: the workspace
+        gate.rate_limited("GB", now, retry_after=1)
+
+    workspace_refusal()  # the burst ran out: nothing learned yet
+    assert gate.spacing == 0.0
+    for _ in range(10):  # ten posts went through in the next two seconds
+        gate.posted("GC", now)
+    moment[0] += 2.0
+    now += timedelta(seconds=2)
+    workspace_refusal()
+    assert gate.spacing == pytest.approx(0.2)
+    gate.wait_for_turn("G1")
+    assert gate.workspace_next == pytest.approx(moment[0] + 0.2)  # the next post, any channel
+    for _ in range(RateGate.LEARN_PROBE):
+        gate.posted("GC", now)
+    assert gate.spacing == pytest.approx(0.18)  # no refusal for a while: a little faster
