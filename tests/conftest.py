@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,11 +14,12 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.config import Settings, normalize_database_url
+from bot.http_server import HttpServer
 from bot.service import Database, Service
 from bot.store.db import make_engine, make_read_session_factory, make_session_factory
 from bot.store.migrate import upgrade_to_head
 from bot.store.models import Base
-from bot.web import make_http_server, make_wsgi_app
+from bot.web import make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.runtime import make_dispatcher
 from tests.factories import make_pair
@@ -144,15 +144,11 @@ def service(settings: Settings, database: Database) -> Service:
 
 @pytest.fixture
 def http_url(service: Service) -> Iterator[str]:
-    """The real WSGI app on a threaded server on an ephemeral port."""
-    server = make_http_server(
-        make_wsgi_app(service.app, service.database.engine), host="127.0.0.1", port=0
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    """The real WSGI app on the server `python -m bot` runs, on an ephemeral port."""
+    app = make_wsgi_app(service.app, service.database.engine)
+    server = HttpServer(app, host="127.0.0.1", port=0).start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop(timeout=5)
 
 
 @pytest.fixture
