@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -45,9 +45,9 @@ def formatter(settings: LogSettings) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
-def apply(settings: LogSettings) -> None:
+def apply(settings: LogSettings, *, stream: TextIO | None = None) -> None:
     """One handler on the root logger, to stderr; everything else propagates to it."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(settings))
     handler.addFilter(WithholdRequestBodies())
     root = logging.getLogger()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app
+from bot.app import build_app, make_listener_executor
 from bot.config import Settings, normalize_database_url
 from bot.http_server import HttpServer
 from bot.service import Database, Service
@@ -137,9 +137,18 @@ def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def service(settings: Settings, database: Database) -> Service:
-    app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
-    return Service(settings=settings, database=database, app=app)
+def service(settings: Settings, database: Database) -> Iterator[Service]:
+    listeners = make_listener_executor()
+    app = build_app(
+        settings,
+        database.sessions,
+        read_sessions=database.read_sessions,
+        listener_executor=listeners,
+    )
+    yield Service(settings=settings, database=database, app=app, listeners=listeners)
+    # Work a listener goes on with after its ack (a Home tab refresh, say) belongs to this
+    # test; left running, it would reach the fake Slack during the next one.
+    listeners.shutdown(wait=True)
 
 
 @pytest.fixture
