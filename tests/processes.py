@@ -22,10 +22,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def clean_environment(**variables: str) -> dict[str, str]:
+def clean_environment(*, sources: bool = True, **variables: str) -> dict[str, str]:
+    """The machine's basics and `variables`; with `sources`, Rounds imported from this tree."""
     keep = {"PATH", "HOME", "LANG", "SYSTEMROOT"}
     base = {key: value for key, value in os.environ.items() if key in keep}
-    return base | {"PYTHONPATH": str(REPO)} | variables
+    return base | ({"PYTHONPATH": str(REPO)} if sources else {}) | variables
 
 
 class RoundsProcess:
