@@ -31,4 +31,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/healthz', timeout=4)"
 
 # SIGTERM reaches the process directly (exec form): it stops within 10 s, exit status 0.
-CMD ["sh", "-c", "exec gunicorn -c python:bot.gunicorn_conf --workers ${WEB_CONCURRENCY:-2} bot.wsgi:app"]
+CMD ["gunicorn", "-c", "python:bot.gunicorn_conf", "bot.wsgi:app"]

@@ -1,7 +1,7 @@
 """gunicorn for several web processes: `gunicorn -c python:bot.gunicorn_conf bot.wsgi:app`.
 
-The Procfile's web process. WEB_CONCURRENCY worker processes (default 2) of 8 threads each,
-on $PORT. Put it behind a proxy or platform router that buffers requests: a gunicorn worker
+The Procfile's web process and the container's default command. WEB_CONCURRENCY worker
+processes (default 2) of 8 threads each, on $PORT (both also read from ./.env). Put it behind a proxy or platform router that buffers requests: a gunicorn worker
 gives a thread to each connection it reads from, so clients that stall mid-request can
 occupy it (`python -m bot` uses waitress, which does not have that weakness).
 
@@ -29,8 +29,10 @@ _metrics_dir_is_ours = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 if _metrics_dir_is_ours:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="rounds-metrics-")
 
-from bot.config import ConfigError, load_settings  # noqa: E402 - after the variable above
+from bot.config import ConfigError, load_environment_file, load_settings  # noqa: E402
 from bot.logs import configure_logging, report_config_error  # noqa: E402
+
+load_environment_file()  # PORT and WEB_CONCURRENCY may come from ./.env too
 
 DEFAULT_WORKERS = 2
 

@@ -26,8 +26,9 @@ def _gunicorn(env: dict[str, str], cwd: Path) -> RoundsProcess:
 
 
 def test_the_procfile_runs_gunicorn_with_the_rounds_settings() -> None:
-    assert "-c python:bot.gunicorn_conf" in PROCFILE_WEB
-    assert "${WEB_CONCURRENCY:-2}" in PROCFILE_WEB
+    """The settings module reads WEB_CONCURRENCY and PORT (from .env too); a --workers or
+    --bind on the command line would override them."""
+    assert PROCFILE_WEB == "web: gunicorn -c python:bot.gunicorn_conf bot.wsgi:app"
 
 
 def test_gunicorn_serves_logs_paths_without_queries_adds_up_metrics_and_stops_with_0(
@@ -44,6 +45,8 @@ def test_gunicorn_serves_logs_paths_without_queries_adds_up_metrics_and_stops_wi
         WEB_CONCURRENCY="2",
         LOG_FORMAT="json",
     )
+    del env["PORT"], env["WEB_CONCURRENCY"]  # from the .env where it runs, as on a server
+    (tmp_path / ".env").write_text(f"PORT={port}\nWEB_CONCURRENCY=3\n")
     web = _gunicorn(env, tmp_path)
     try:
         web.wait_for_log(r"Booting worker")
@@ -60,11 +63,12 @@ def test_gunicorn_serves_logs_paths_without_queries_adds_up_metrics_and_stops_wi
             assert sender.command("/goal", "list", user="U0GUNI")[0].status == 200
         metrics = get(f"{base}/metrics").text
         counted = re.search(r'rounds_command_ack_seconds_count\{command="/goal"\} (\S+)', metrics)
-        assert counted is not None and float(counted.group(1)) == 4  # from both workers
+        assert counted is not None and float(counted.group(1)) == 4  # from every worker
         status = web.terminate()
     finally:
         web.kill()
     assert status == 0
+    assert web.log.count("Booting worker") == 3
     access = [line for line in web.lines if "GET /healthz" in line]
     assert access, web.log
     assert "SECRET-OAUTH-CODE" not in web.log
