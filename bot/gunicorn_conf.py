@@ -1,9 +1,10 @@
 """gunicorn for several web processes: `gunicorn -c python:bot.gunicorn_conf bot.wsgi:app`.
 
 The Procfile's web process and the container's default command. WEB_CONCURRENCY worker
-processes (default 2) of 8 threads each, on $PORT (both also read from ./.env). Put it behind a proxy or platform router that buffers requests: a gunicorn worker
-gives a thread to each connection it reads from, so clients that stall mid-request can
-occupy it (`python -m bot` uses waitress, which does not have that weakness).
+processes (default 2) of 8 threads each, on $PORT (both also read from ./.env). Put it
+behind a proxy or platform router that buffers requests: a gunicorn worker gives a thread
+to each connection it reads from, so clients that stall mid-request can occupy it
+(`python -m bot` uses waitress, which does not have that weakness).
 
 - The master checks the settings (exit 2 with the usual paragraph, before any worker
   starts) and migrates the database once.
@@ -55,7 +56,7 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 control_socket_disable = True  # gunicorn 27+: no control socket in $HOME
 
 
-class RoundsLogger(Logger):
+class RoundsLogger(Logger):  # type: ignore[misc]
     """gunicorn's own lines and its access log go through Rounds' logging."""
 
     def setup(self, cfg: Any) -> None:

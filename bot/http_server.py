@@ -59,6 +59,7 @@ class HttpServer:
         self.port: int = int(self._server.effective_port)
         self._stopping = threading.Event()
         self._drain_deadline = 0.0
+        self._drained = True
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
 
     def start(self) -> HttpServer:
@@ -73,8 +74,6 @@ class HttpServer:
         self._server.trigger.pull_trigger()  # wake the loop now, not at its next timeout
         self._thread.join(max(0.0, timeout))
         return not self._thread.is_alive() and self._drained
-
-    _drained = True
 
     def _busy(self) -> bool:
         dispatcher = self._server.task_dispatcher

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +22,10 @@ def stream() -> Iterator[io.StringIO]:
     """Logging as Rounds sets it up, writing to a string; pytest's own set-up put back after."""
     root = logging.getLogger()
     saved = (list(root.handlers), {name: logging.getLogger(name).level for name in WATCHED})
+    hooks = (sys.excepthook, threading.excepthook)
     yield io.StringIO()
+    sys.excepthook, threading.excepthook = hooks
+    logging.captureWarnings(False)
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in saved[0]:
