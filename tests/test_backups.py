@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from bot.service import Database
 from bot.store.db import make_engine, make_read_session_factory, make_session_factory
@@ -121,3 +122,52 @@ def test_copying_the_file_of_a_database_in_use_can_lose_recent_writes(
 
     assert pairs(tmp_path / "backed-up.db") == 1
     assert pairs(tmp_path / "copied.db") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_pg_dump_restores_and_rounds_starts_on_it(
+    database_url: str, database: Database, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql") or shutil.which("pg_dump") is None:
+        pytest.skip("needs PostgreSQL and pg_dump")
+    make_pair(database, mentee=MENTEE, mentor=MENTOR)
+    source = make_url(database_url).set(drivername="postgresql")
+    dump = tmp_path / "rounds.dump"
+    libpq = source.render_as_string(hide_password=False)
+    subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", libpq], check=True, timeout=120)
+
+    restored_name = f"{source.database}_restored"
+    admin = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{restored_name}"'))
+        connection.execute(text(f'CREATE DATABASE "{restored_name}"'))
+    restored = source.set(database=restored_name).render_as_string(hide_password=False)
+    try:
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={restored}", str(dump)],
+            check=True,
+            timeout=120,
+        )
+        port = free_port()
+        env = clean_environment(
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=fake_slack.api_url,
+            DATABASE_URL=restored,
+            PORT=str(port),
+            ROUNDS_SCHEDULER="off",
+        )
+        bot = RoundsProcess.python("-m", "bot", env=env, cwd=tmp_path)
+        try:
+            bot.wait_for_log(r"listening on http://0\.0\.0\.0:\d+/slack/events")
+            base = f"http://127.0.0.1:{port}"
+            reply, _ = SlackSender(base, fake_slack).command("/mentor", "list", user=MENTEE)
+            assert f"<@{MENTOR}>" in reply.text
+            assert bot.terminate() == 0
+        finally:
+            bot.kill()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{restored_name}" WITH (FORCE)'))
+        admin.dispose()
