@@ -1,13 +1,14 @@
 """The HTTP server of `python -m bot` (both modes) and of the worker: waitress, one process.
 
 Why waitress, not gunicorn run from code (numbers in docs/OPERATIONS.md, from
-`python -m bench.http_servers`): one process with eight threads answers as fast as one
-gunicorn gthread worker, and `python -m bot` is one process anyway (its scheduler lives
-beside the web threads). But waitress reads whole requests in its event loop before a thread
-sees them, so clients that send half a request and stall cost a socket, not a thread: with
-16 such clients every request to one gunicorn worker timed out, while waitress answered as
-usual. gunicorn (`bot.gunicorn_conf`) stays the choice for several web processes behind a
-proxy that buffers requests.
+`python -m bench.http_servers`): one process with eight threads answers about as fast as one
+gunicorn gthread worker (same medians, a somewhat higher p99 when saturated), and
+`python -m bot` is one process anyway (its scheduler lives beside the web threads). But
+waitress reads whole requests in its event loop before a thread sees them, so clients that
+send half a request and stall cost a socket, not a thread: with 16 such clients every
+request to one gunicorn worker timed out, while waitress answered as usual. gunicorn
+(`bot.gunicorn_conf`) stays the choice for several web processes behind a proxy that
+buffers requests.
 
 Bounds: eight request threads, at most 100 open connections (more wait in the listen queue),
 idle connections closed after 30 s, request bodies of at most 1 MiB (Slack sends a few KiB).
