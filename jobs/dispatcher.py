@@ -54,7 +54,7 @@ from bot.slack_out import (
     post_nudge,
 )
 from bot.store.db import SessionFactory
-from bot.store.deliveries import claim_due, claim_still_mine
+from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
 
 log = logging.getLogger("rounds.dispatcher")
@@ -180,8 +180,12 @@ class Dispatcher:
         holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.sessions = sessions
+        # Set when the process stops (bot.lifecycle): no new claims; posts in flight finish,
+        # claimed deliveries not yet started go back to the outbox.
+        self.stopping = stopping or threading.Event()
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
@@ -200,7 +204,7 @@ class Dispatcher:
         report = DispatchReport()
         started = time.monotonic()
         self.calendars = Calendars(self.holidays)  # blackouts as of this pass
-        while True:
+        while not self.stopping.is_set():
             real_now = self.clock()
             with self.sessions.begin() as session:
                 claimed = [
@@ -223,9 +227,14 @@ class Dispatcher:
             wait = self.gate.workspace_wait(self.clock())
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            time.sleep(wait)
+            self.stopping.wait(wait)
+        return report
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
+        if self.stopping.is_set():
+            with self.sessions.begin() as session:
+                release_unstarted(session, delivery_id=delivery_id, worker=self.worker)
+            return "retrying"
         moment = now or self.clock()
         try:
             return self.deliver(delivery_id, now=moment)

@@ -583,6 +583,8 @@ class FakeSlack:
         self._channel_rate: float | None = None
         self._workspace_bucket: _Bucket | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
+        # Where apps.connections.open sends Socket Mode clients (tests/fake_socket_mode.py).
+        self.socket_mode_url = "ws://127.0.0.1:1/"
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -1267,8 +1269,9 @@ class FakeSlack:
         }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # Socket Mode itself is out of scope; a URL nobody listens on is enough for setup code.
-        return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        # By default a URL nobody listens on, which is enough for setup code; a test that needs
+        # a connection points socket_mode_url at a FakeSocketMode.
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._user(_req_str(args, "user", "user_not_found"))
