@@ -20,7 +20,7 @@ from bench.planning import PlanningRow, measure_planning
 from bench.seed import seed_pairs
 from bench.servers import WEB_THREADS, WEB_WORKERS
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from bot.store.models import Base
 from bot.web import make_http_server, make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.runtime import make_dispatcher
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")

@@ -20,8 +20,8 @@ from bot.store.deliveries import claim_due, claim_still_mine, pairs_due_for_prom
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, RateGate
 from jobs.runtime import working_hours
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.test_nudges import FIRST_PROMPT, SPACE, START, rows, run
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"
