@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+from bot.config import slack_is_configured
 from bot.service import build_service, configure_logging, settings_or_exit
 from bot.slack_out import make_web_client
 from bot.web import SLACK_PATH, make_http_server, make_wsgi_app
@@ -16,6 +18,12 @@ log = logging.getLogger("rounds")
 
 def main() -> None:
     configure_logging()
+    if sys.argv[1:] == ["sandbox"] or not slack_is_configured():
+        # No Slack at all: the same app against a local stand-in, with a page to drive it.
+        from sandbox.run import run_sandbox
+
+        run_sandbox()
+        return
     settings = settings_or_exit()
     service = build_service(settings)
     scheduler = (
