@@ -7,8 +7,9 @@ conversation select, checkbox, radio and file elements. A block the sandbox cann
 so on the page rather than vanishing.
 
 Every interactive element becomes a form field named `f:<block_id>:<action_id>`; pressing a
-button (or changing a menu outside an input block) submits `_action`, a JSON [block_id,
-action_id]. `state_values` and `action_payload` turn the submitted form into Slack's
+button submits `_action`, a JSON [block_id,
+action_id] (a menu outside an input block sends the same as `_changed`, set by
+sandbox.js). `state_values` and `action_payload` turn the submitted form into Slack's
 `view.state.values` and `actions[0]`, reading options and button values from the blocks
 themselves, never from the browser.
 """
