@@ -82,6 +82,8 @@ class SlackCall:
     # False when an injected fault (fail_next or set_rate_limit) answered instead of the
     # method, so tests can tell attempts from calls that reached the fake's Slack logic.
     answered_ok: bool = True
+    # What the method answered ({"ok": ..., ...}); None when a fault answered instead.
+    answer: dict[str, Any] | None = None
 
 
 class _SlackError(Exception):
@@ -1195,11 +1197,13 @@ class FakeSlack:
             delay = self._take(self._delays, method)
             if fault is None and method == "chat.postMessage" and not malformed:
                 fault = self._rate_limit(args, arrived)
+            answer: dict[str, Any] | None = None
             if fault is not None:
                 reply = _fault_reply(fault)
             else:
-                reply = _Reply.of_json(self._answer(method, args, token, malformed))
-            self._calls.append(SlackCall(method, args, token, arrived, fault is None))
+                answer = self._answer(method, args, token, malformed)
+                reply = _Reply.of_json(answer)
+            self._calls.append(SlackCall(method, args, token, arrived, fault is None, answer))
             self._cond.notify_all()
         # Outside the lock: a slow answer must not stall every other request and waiter.
         if delay:

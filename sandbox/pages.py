@@ -557,12 +557,7 @@ class Pages:
         zone: str,
     ) -> str:
         back = f"/u/{user}/c/{channel}"
-        fields = (
-            f'<input type="hidden" name="source" value="message">'
-            f'<input type="hidden" name="channel" value="{_e(channel)}">'
-            f'<input type="hidden" name="ts" value="{_e(message["ts"])}">'
-            f'<input type="hidden" name="back" value="{_e(back)}">'
-        )
+        fields = self._message_fields(user, channel, message["ts"])
         when = datetime.fromtimestamp(float(message["ts"]), UTC)
         reactions = "".join(
             f'<span class="reaction" title="{_e(", ".join(self.school.name(u) for u in users))}">'
@@ -598,10 +593,21 @@ class Pages:
   <div class="reactions">{reactions}</div>{thread_html}
 </article>"""
 
+    @staticmethod
+    def _message_fields(user: str, channel: str, ts: str) -> str:
+        """Hidden fields naming the message a button or menu is in."""
+        return (
+            f'<input type="hidden" name="source" value="message">'
+            f'<input type="hidden" name="channel" value="{_e(channel)}">'
+            f'<input type="hidden" name="ts" value="{_e(ts)}">'
+            f'<input type="hidden" name="back" value="/u/{_e(user)}/c/{_e(channel)}">'
+        )
+
     def _reply_html(
         self, user: str, reply: dict[str, Any], surface: Surface, now: datetime, zone: str
     ) -> str:
         when = datetime.fromtimestamp(float(reply["ts"]), UTC)
+        fields = self._message_fields(user, str(reply["channel"]), str(reply["ts"]))
         reactions = "".join(
             f'<span class="reaction">{to_html(f":{name}:")} {len(users)}</span>'
             for name, users in (reply.get("reactions") or {}).items()
@@ -610,7 +616,7 @@ class Pages:
             f'<div class="reply" data-ts="{_e(reply["ts"])}" data-author="{_e(reply["user"])}">'
             f'<div class="meta"><strong>{self._author(reply["user"])}</strong> '
             f"<time>{_e(short_time(when, zone, now=now))}</time></div>"
-            f"{self._body_html(reply, surface, '', user)}"
+            f"{self._body_html(reply, surface, fields, user)}"
             f'<div class="reactions">{reactions}</div></div>'
         )
 
@@ -656,9 +662,7 @@ class Pages:
         by_role: dict[Role, list[str]] = {role: [] for role in Role}
         spaces: list[str] = []
         counts: dict[str, int] = {}
-        for message in self.fake.messages():
-            if message["user"] != self.fake.bot_user_id:
-                continue
+        for message in self._sent_messages():
             channel = str(message["channel"])
             conversation = self._conversation(channel)
             if conversation is None:
@@ -707,6 +711,31 @@ Each shows the time in its recipient's own zone. Rehearse a term with <em>Next n
 will receive.</p>
 {"".join(sections)}</main>"""
         return self._layout(request, viewer, "Messages by role", main)
+
+    def _sent_messages(self) -> list[dict[str, Any]]:
+        """Every message Rounds posted, as it posted it (later edits, such as buttons that
+        gave way to what happened, do not change what was sent)."""
+        sent = []
+        for call in self.fake.calls_to("chat.postMessage"):
+            answer = call.answer or {}
+            if not answer.get("ok"):
+                continue
+            blocks = call.args.get("blocks")
+            if isinstance(blocks, str):
+                try:
+                    blocks = json.loads(blocks)
+                except ValueError:
+                    blocks = None
+            sent.append(
+                {
+                    "channel": answer["channel"],
+                    "ts": answer["ts"],
+                    "text": str(call.args.get("text") or ""),
+                    "blocks": blocks if isinstance(blocks, list) else None,
+                    "thread_ts": call.args.get("thread_ts") or None,
+                }
+            )
+        return sent
 
     def _catalogue_entry(self, message: dict[str, Any], recipients: list[str]) -> str:
         recipient = recipients[0] if recipients else self.fake.bot_user_id

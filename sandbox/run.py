@@ -99,7 +99,11 @@ class Sandbox:
                 path = str(environ.get("PATH_INFO", ""))
                 if path.startswith(_ROUNDS_PATHS):
                     return rounds(environ, start_response)
-                if not _local_host(str(environ.get("HTTP_HOST", ""))):
+                origin = str(environ.get("HTTP_ORIGIN", ""))
+                origin_host = origin.split("://", 1)[-1]
+                if not _local_host(str(environ.get("HTTP_HOST", ""))) or (
+                    origin and origin != "null" and not _local_host(origin_host)
+                ):
                     # The page acts as anyone; only this machine's browser may use it.
                     return text(
                         "421 Misdirected Request", "The sandbox answers on 127.0.0.1 only."

@@ -29,6 +29,9 @@ from sandbox.school import School
 log = logging.getLogger("rounds.sandbox")
 
 APP_ID = "A0ROUNDS"
+# The slash commands manifest.yml registers (tests/test_sandbox.py checks they agree); Slack
+# itself answers any other.
+COMMANDS = ("/mentor", "/goal", "/checkin")
 TEAM_DOMAIN = "med-school"
 # Slack gives an app 3 seconds to acknowledge; the sandbox waits longer but says so.
 SLACK_ACK_SECONDS = 3.0
@@ -100,6 +103,14 @@ class SlackSide:
     def command(self, user: str, channel: str, line: str) -> None:
         """`/mentor request @hart hello` typed in `channel`."""
         command, _, text = line.strip().partition(" ")
+        if command not in COMMANDS:
+            self.fake.add_ephemeral(
+                user,
+                channel,
+                f"{command} is not a valid command. In Slack, all messages that start with "
+                f'the "/" character are interpreted as commands. Rounds has {", ".join(COMMANDS)}.',
+            )
+            return
         response_url = self.fake.new_response_url(user=user, channel=channel)
         trigger_id = self._trigger(user)
         form = {

@@ -187,3 +187,15 @@ def test_users_and_conversations_are_listed(fake: FakeSlack, client: WebClient) 
     (listed,) = fake.conversations_of("U1")
     assert listed["id"] == space
     assert listed["is_mpim"] and set(listed["members"]) == {"U1", "U2", fake.bot_user_id}
+
+
+def test_calls_keep_what_the_method_answered(fake: FakeSlack, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="U1", text="hello")
+    fake.fail_next("chat.postMessage", status=429)
+    with pytest.raises(SlackApiError):
+        WebClient(token=TOKEN, base_url=fake.api_url, retry_handlers=[]).chat_postMessage(
+            channel="U1", text="again"
+        )
+    first, refused = fake.calls_to("chat.postMessage")
+    assert first.answer is not None and first.answer["ts"] == posted["ts"]
+    assert refused.answer is None  # the injected 429 answered, not the method

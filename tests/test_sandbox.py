@@ -15,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sandbox.clock import ClockError
 from sandbox.run import Sandbox
+from sandbox.slack_side import COMMANDS
 
 STUDENT, MENTOR, COORDINATOR = "U0MAYA", "U0HART", "U0HELEN"
 
@@ -142,6 +144,9 @@ def test_a_student_and_a_mentor_pair_check_in_and_get_a_prompt(
     assert "Time to check in" in spaces
     students = by_role[by_role.index('id="role-student"') : by_role.index('id="role-mentor"')]
     assert 'You and <span class="mention">@Dr. Amelia Hart</span> are now paired' in students
+    mentors = by_role[by_role.index('id="role-mentor"') : by_role.index('id="role-coordinator"')]
+    # The request as it was sent, buttons and all, though its buttons gave way on accepting.
+    assert "would like you to be their mentor" in mentors and ">Accept<" in mentors
 
 
 def test_the_check_in_form_is_a_modal_with_slacks_validation(
@@ -258,6 +263,28 @@ def test_pages_refuse_other_hosts_and_outside_redirects(sandbox: Sandbox) -> Non
     visitor = Visitor(sandbox.url)
     page = visitor.post(f"/u/{STUDENT}/say", channel="D0", text="hi", back="https://evil.example/")
     assert page.url.startswith(sandbox.url)
+
+
+def test_forms_posted_from_other_sites_are_refused(sandbox: Sandbox) -> None:
+    request = urllib.request.Request(
+        sandbox.url + f"u/{STUDENT}/say",
+        data=b"channel=D0&text=hi",
+        headers={"Origin": "https://evil.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 421
+
+
+def test_slack_answers_commands_rounds_does_not_have(visitor: Visitor) -> None:
+    page = visitor.say(STUDENT, visitor.dm(STUDENT), "/mentr help")
+    assert "/mentr is not a valid command" in page.text
+
+
+def test_the_sandbox_knows_the_commands_the_manifest_registers() -> None:
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "manifest.yml").read_text())
+    registered = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert tuple(registered) == COMMANDS
 
 
 def test_rounds_itself_still_refuses_unsigned_requests(sandbox: Sandbox) -> None:
