@@ -52,7 +52,9 @@ def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m bot` in an empty folder with no Slack settings: it must choose the sandbox."""
     folder = tmp_path_factory.mktemp("fresh-clone")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in SLACK_SETTINGS}
+    # Empty rather than absent, so a developer's own .env (which never overrides the
+    # environment) cannot turn this into a run against real Slack.
+    env = {**os.environ, **dict.fromkeys(SLACK_SETTINGS, "")}
     env.update(PORT=str(port), PYTHONUNBUFFERED="1")
     log = (folder / "stderr.log").open("w")
     process = subprocess.Popen(
