@@ -174,6 +174,12 @@ def run_sandbox() -> None:
         logging.getLogger().setLevel(logging.WARNING)
     try:
         port = _port(os.environ)
+        # Bolt reads some Slack settings from the environment by itself (SLACK_CLIENT_ID and
+        # SLACK_CLIENT_SECRET switch it to OAuth even when empty): this process is the
+        # sandbox's alone, so none of them may stay.
+        for variable in _REPLACED:
+            if variable != "PORT":
+                os.environ.pop(variable, None)
         sandbox = Sandbox.start(port=port, database_path=Path(DATABASE_FILE))
     except ConfigError as problem:
         print(str(problem), file=sys.stderr)

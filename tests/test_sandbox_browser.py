@@ -34,6 +34,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
     StaleElementReferenceException,
+    TimeoutException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -105,13 +106,20 @@ def browser() -> Iterator[WebDriver]:
 
 
 def until(driver: WebDriver, condition: Callable[[WebDriver], object]) -> object:
-    """Wait for a condition on a page that may reload itself when something new arrives."""
-    return WebDriverWait(
-        driver,
-        WAIT_SECONDS,
-        poll_frequency=0.2,
-        ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
-    ).until(condition)
+    """Wait for a condition on a page that may reload itself when something new arrives;
+    on time-out, say what the page showed."""
+    try:
+        return WebDriverWait(
+            driver,
+            WAIT_SECONDS,
+            poll_frequency=0.2,
+            ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
+        ).until(condition)
+    except TimeoutException:
+        shown = driver.find_element(By.TAG_NAME, "body").text
+        raise AssertionError(
+            f"waited {WAIT_SECONDS} s at {driver.current_url}; it shows:\n{shown}"
+        ) from None
 
 
 def timeline_has(text: str) -> Callable[[WebDriver], bool]:
