@@ -16,6 +16,7 @@ themselves, never from the browser.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -478,6 +479,40 @@ def state_values(
         if block.get("type") == "input" and not block.get("optional") and _is_empty(state):
             missing[block_id] = REQUIRED_MESSAGE
     return values, missing
+
+
+# state.values key → the field that shows it again, for the same element type.
+_REFILL = {
+    "value": "initial_value",
+    "selected_option": "initial_option",
+    "selected_options": "initial_options",
+    "selected_user": "initial_user",
+    "selected_users": "initial_users",
+    "selected_conversation": "initial_conversation",
+    "selected_conversations": "initial_conversations",
+    "selected_channel": "initial_channel",
+    "selected_channels": "initial_channels",
+    "selected_date": "initial_date",
+    "selected_time": "initial_time",
+    "selected_date_time": "initial_date_time",
+}
+
+
+def with_values(blocks: list[Block], values: Mapping[str, Mapping[str, Any]]) -> list[Block]:
+    """The blocks with what the person had entered shown again, as Slack keeps a modal's input
+    when the app answers with errors. Files cannot be handed back to a browser."""
+    refilled = copy.deepcopy(blocks)
+    for block_id, action_id, element, _ in elements(refilled):
+        state = values.get(block_id, {}).get(action_id)
+        if not isinstance(state, dict) or state.get("type") != element.get("type"):
+            continue
+        for key, initial in _REFILL.items():
+            if key in state:
+                if state[key] in (None, "", []):
+                    element.pop(initial, None)
+                else:
+                    element[initial] = state[key]
+    return refilled
 
 
 def action_payload(

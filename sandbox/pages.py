@@ -240,7 +240,7 @@ class Pages:
             return
         state, missing = blockkit.state_values(blocks, form, zone=zone, store_file=store)
         if missing:
-            self.slack.show_errors(user, view_id, missing)
+            self.slack.show_errors(user, view_id, missing, state)
             return
         self.slack.submit(user, view_id, state)
 
@@ -427,7 +427,9 @@ class Pages:
         if not stack:
             return ""
         view = stack[-1]
-        blocks = view.get("blocks") or []
+        blocks = blockkit.with_values(
+            view.get("blocks") or [], self.slack.modal_draft(user, view["id"])
+        )
         errors = self.slack.modal_errors(user, view["id"])
         general = errors.pop("", "")
         surface = self._surface(user, errors)

@@ -85,6 +85,8 @@ class _Modals:
     pushed: list[str] = field(default_factory=list)
     closed: set[str] = field(default_factory=set)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    # What was entered in a modal that came back with errors, to show it again.
+    drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class SlackSide:
@@ -206,14 +208,18 @@ class SlackSide:
         reply = self._send_interaction(payload)
         modals = self._modals_of(user)
         if reply.status != 200:
-            modals.errors[view_id] = {"": "We had some trouble connecting. Try again?"}
+            with self._lock:
+                modals.errors[view_id] = {"": "We had some trouble connecting. Try again?"}
+                modals.drafts[view_id] = state
             return
         answer = reply.json()
         action = answer.get("response_action")
         with self._lock:
             modals.errors.pop(view_id, None)
+            modals.drafts.pop(view_id, None)
             if action == "errors" and isinstance(answer.get("errors"), dict):
                 modals.errors[view_id] = {str(k): str(v) for k, v in answer["errors"].items()}
+                modals.drafts[view_id] = state
             elif action == "update" and isinstance(answer.get("view"), dict):
                 self.fake.put_view(answer["view"], view_id=view_id)
             elif action == "push" and isinstance(answer.get("view"), dict):
@@ -308,10 +314,18 @@ class SlackSide:
                 key=lambda v: str(v["id"]),
             )
 
-    def show_errors(self, user: str, view_id: str, errors: dict[str, str]) -> None:
+    def show_errors(
+        self, user: str, view_id: str, errors: dict[str, str], state: dict[str, Any]
+    ) -> None:
         """Errors Slack's own client shows without asking the app (a required field left empty)."""
         with self._lock:
-            self._modals_of_locked(user).errors[view_id] = dict(errors)
+            modals = self._modals_of_locked(user)
+            modals.errors[view_id] = dict(errors)
+            modals.drafts[view_id] = state
+
+    def modal_draft(self, user: str, view_id: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._modals_of_locked(user).drafts.get(view_id, {}))
 
     def modal_errors(self, user: str, view_id: str) -> dict[str, str]:
         return dict(self._modals_of(user).errors.get(view_id, {}))

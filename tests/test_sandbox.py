@@ -165,6 +165,16 @@ def test_the_check_in_form_is_a_modal_with_slacks_validation(
     refused = visitor.post(f"/u/{STUDENT}/modal", view_id=view_id, _submit="1", back="/")
     assert "Write something for your mentor" in refused.text
     assert 'id="modal"' in refused.text
+    future = visitor.post(
+        f"/u/{STUDENT}/modal",
+        view_id=view_id,
+        _submit="1",
+        back="/",
+        **{"f:questions:value": "Which elective?", "f:met:value": "2099-01-01"},
+    )
+    assert "is in the future" in future.text
+    assert "Which elective?</textarea>" in future.text  # what was typed is still there
+    assert 'value="2099-01-01"' in future.text
 
     done = visitor.post(
         f"/u/{STUDENT}/modal",

@@ -18,6 +18,7 @@ from sandbox.blockkit import (
     action_payload,
     blocks_html,
     state_values,
+    with_values,
 )
 from sandbox.fake_slack import FakeSlack
 from sandbox.mrkdwn import Reader, format_date, to_html
@@ -212,6 +213,17 @@ def test_pickers_selects_and_files_render_and_read_back() -> None:
 
     _, missing = state_values(ELEMENTS, FormData(), zone="UTC")
     assert set(missing) == {"who", "when", "file", "kind"}
+
+
+def test_what_was_entered_is_shown_again_after_errors() -> None:
+    form = FormData(fields={"f:who:v": ["U1"], "f:when:v": ["17:45"], "f:kind:v": ["m"]})
+    values, _ = state_values(ELEMENTS, form, zone="UTC")
+    page = blocks_html(with_values(ELEMENTS, values), SURFACE)
+    assert '<option value="U1" selected>Maya</option>' in page
+    assert '<option value="U2" selected>' not in page
+    assert 'name="f:when:v" value="17:45"' in page
+    assert 'value="m" checked' in page
+    assert ELEMENTS[1]["element"]["initial_time"] == "09:30"  # the app's blocks are untouched
 
 
 def test_a_button_action_comes_from_the_blocks_not_the_browser() -> None:
