@@ -131,9 +131,24 @@ def act_as(driver: WebDriver, user: str) -> None:
     until(driver, lambda d: f"/u/{user}/" in d.current_url)
 
 
+def type_into(driver: WebDriver, by: str, selector: str, text: str, *, send: bool = False) -> None:
+    """Type into a field (and press Enter), starting again if the page reloaded meanwhile."""
+
+    def typed(d: WebDriver) -> bool:
+        box = d.find_element(by, selector)
+        box.clear()
+        box.send_keys(text)
+        if box.get_attribute("value") != text:
+            return False
+        if send:
+            box.send_keys(Keys.ENTER)
+        return True
+
+    until(driver, typed)
+
+
 def say(driver: WebDriver, text: str) -> None:
-    box = until(driver, lambda d: d.find_element(By.ID, "composer"))
-    box.send_keys(text + Keys.ENTER)  # type: ignore[attr-defined]
+    type_into(driver, By.ID, "composer", text, send=True)
 
 
 def click(driver: WebDriver, by: str, selector: str) -> None:
@@ -169,8 +184,7 @@ def test_a_newcomer_pairs_checks_in_and_sees_a_prompt_after_a_clock_jump(
     open_space(driver)
     post = "//article[contains(., 'Check-in from')]"
     click(driver, By.XPATH, f"{post}//summary")
-    reply_box = until(driver, lambda d: d.find_element(By.XPATH, f"{post}//input[@name='text']"))
-    reply_box.send_keys("Good questions. Thursday after rounds?")  # type: ignore[attr-defined]
+    type_into(driver, By.XPATH, f"{post}//input[@name='text']", "Good questions. Thursday?")
     click(driver, By.XPATH, f"{post}//button[normalize-space()='Reply']")
     until(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".reply[data-author='U0HART']"))
     until(driver, lambda d: "✅ 1" in d.find_element(By.CSS_SELECTOR, ".reply .reactions").text)
@@ -189,8 +203,7 @@ def test_a_newcomer_pairs_checks_in_and_sees_a_prompt_after_a_clock_jump(
     act_as(driver, STUDENT)
     open_space(driver)
     click(driver, By.XPATH, f"{prompt}//button[normalize-space()='Log a check-in']")
-    mind = until(driver, lambda d: d.find_element(By.NAME, "f:mind:value"))
-    mind.send_keys("Shadowed a night shift; questions about residency applications.")  # type: ignore[attr-defined]
+    type_into(driver, By.NAME, "f:mind:value", "Shadowed a night shift; questions on residency.")
     click(driver, By.ID, "modal-submit")
     until(driver, lambda d: not d.find_elements(By.ID, "modal"))
     until(driver, timeline_has("Shadowed a night shift"))

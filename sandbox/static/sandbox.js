@@ -47,7 +47,8 @@
       if (fields[i].value) return true;
     }
     var open = document.activeElement;
-    return open && (open.tagName === "SELECT" || open.type === "date" || open.type === "time");
+    return Boolean(open) && (open.tagName === "SELECT" || open.tagName === "TEXTAREA" ||
+      (open.tagName === "INPUT" && open.type !== "submit" && open.type !== "button"));
   }
   var seen = document.body.getAttribute("data-activity");
   function poll() {
