@@ -26,7 +26,7 @@ from bench.seed import mentee_id, mentor_id, seed_pairs
 from bench.servers import REPO, child_pids, environment, free_port, peak_rss_mb
 from bench.servers import _wait_until_listening as wait_until_listening
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 # What `python -m bot` ran until now: the standard library's server, a thread per connection.
 WSGIREF = """

@@ -250,6 +250,27 @@ def load_environment_file() -> None:
     load_dotenv(find_dotenv(usecwd=True))
 
 
+# Any of these says "I mean real Slack": a half-filled .env gets told what is missing,
+# never silently the sandbox.
+SLACK_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "ROUNDS_TOKEN_KEY",
+)
+
+
+def slack_is_configured(env: Mapping[str, str] | None = None) -> bool:
+    """False when no Slack setting at all is present (environment and `.env`): then
+    `python -m bot` starts the sandbox instead of failing on the missing token."""
+    if env is None:
+        load_environment_file()
+        env = os.environ
+    return any(env.get(variable, "").strip() for variable in SLACK_SETTINGS)
+
+
 def database_url_from_environment() -> str:
     """The database URL alone, for tools (Alembic, preview) that need no Slack token."""
     load_environment_file()

@@ -19,6 +19,7 @@ every connection is closed — all within the time the caller gives.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -72,7 +73,10 @@ class HttpServer:
         `timeout`; otherwise the remaining connections are dropped."""
         self._drain_deadline = time.monotonic() + max(0.0, timeout - 0.5)
         self._stopping.set()
-        self._server.trigger.pull_trigger()  # wake the loop now, not at its next timeout
+        # Wake the loop now, not at its next timeout; it may have seen the flag and closed
+        # the trigger already.
+        with contextlib.suppress(OSError):
+            self._server.trigger.pull_trigger()
         self._thread.join(max(0.0, timeout))
         return not self._thread.is_alive() and self._drained
 

@@ -22,8 +22,8 @@ from bot.store.models import Base
 from bot.web import make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.runtime import make_dispatcher
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -31,6 +31,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _skip_browser_tests_without_chromium(items)
     if POSTGRES_URL:
         return
     if os.environ.get("ROUNDS_REQUIRE_POSTGRES") == "1":
@@ -39,6 +40,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _skip_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    if not missing or not any("browser" in item.keywords for item in items):
+        return
+    reason = (
+        f"{' and '.join(missing)} not found: the browser tests use Debian's chromium "
+        "(apt-get install chromium chromium-driver)"
+    )
+    if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"ROUNDS_REQUIRE_BROWSER=1 but {reason}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # --- Slack -----------------------------------------------------------------------------------

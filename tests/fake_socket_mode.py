@@ -2,7 +2,7 @@
 
 It completes the handshake, says hello, answers pings, records what the client sends (Bolt's
 acks) and can push envelopes (a slash command, an event) to the connected client. Standard
-library only, like tests/fake_slack.py; point `FakeSlack.socket_mode_url` at `url`.
+library only, like sandbox/fake_slack.py; point `FakeSlack.socket_mode_url` at `url`.
 """
 
 from __future__ import annotations

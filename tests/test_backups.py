@@ -17,8 +17,8 @@ from bot.service import Database
 from bot.store.db import make_engine, make_read_session_factory, make_session_factory
 from bot.store.migrate import upgrade_to_head
 from bot.store.models import Pair
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.processes import RoundsProcess, clean_environment, free_port
 from tests.slack_requests import SIGNING_SECRET, SlackSender, get
 

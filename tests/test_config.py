@@ -101,10 +101,20 @@ def _clean_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key in keep}
 
 
-@pytest.mark.parametrize("module", ["bot", "jobs"])
-def test_starting_without_a_token_explains_and_exits_2(module: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("module", "partial"),
+    [
+        # With no Slack setting at all `python -m bot` starts the sandbox instead
+        # (tests/test_sandbox_start.py); a half-filled .env gets the paragraph.
+        ("bot", {"SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543"}),
+        ("jobs", {}),
+    ],
+)
+def test_starting_without_a_token_explains_and_exits_2(
+    module: str, partial: dict[str, str], tmp_path: Path
+) -> None:
     """A new user who runs Rounds before creating .env gets a paragraph, not a traceback."""
-    env = _clean_environment() | {"PYTHONPATH": str(REPO)}
+    env = _clean_environment() | {"PYTHONPATH": str(REPO)} | partial
     result = subprocess.run(
         [sys.executable, "-m", module],
         cwd=tmp_path,  # no .env here

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 
 DM = "D0STUDENT"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.processes import REPO, RoundsProcess, clean_environment, free_port
 from tests.slack_requests import SIGNING_SECRET, SlackSender, get
 

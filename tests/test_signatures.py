@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from bot.http_server import HttpServer
 from bot.store.models import Pair
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, Reply, command_body, post, sign
 
 REPO = Path(__file__).resolve().parents[1]

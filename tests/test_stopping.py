@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from bot.service import Database
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.fake_socket_mode import FakeSocketMode
 from tests.processes import RoundsProcess, clean_environment, free_port
 from tests.slack_requests import SIGNING_SECRET, Reply, SlackSender, get
