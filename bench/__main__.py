@@ -34,7 +34,7 @@ from bench.seed import seed_pairs
 from bench.servers import WEB_THREADS, WEB_WORKERS
 from bench.trees import CURRENT, Tree, exported
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 ROUNDS, BARE = "Rounds", "bare Bolt"
 

@@ -11,7 +11,7 @@ from bench.seed import mentee_id, seed_pairs
 from bench.servers import child_pids, environment, gunicorn, peak_rss_mb
 from bench.trees import Tree
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)

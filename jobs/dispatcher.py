@@ -70,7 +70,7 @@ from bot.slack_out import (
     post_nudge,
 )
 from bot.store.db import SessionFactory
-from bot.store.deliveries import claim_due, claim_still_mine
+from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
 from bot.store.models import (
     Delivery,
     DeliveryKind,
@@ -157,6 +157,7 @@ class Posted:
     held: datetime | None = None  # the rate gate held it back: nothing was posted
     lost: bool = False  # the lease ran out and another dispatcher re-claimed it
     unexpected: Exception | None = None
+    unstarted: bool = False  # the process began stopping before this post started
 
 
 @dataclass
@@ -318,8 +319,12 @@ class Dispatcher:
         holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.sessions = sessions
+        # Set when the process stops (bot.lifecycle): no new claims; posts in flight finish,
+        # claimed deliveries not yet started go back to the outbox.
+        self.stopping = stopping or threading.Event()
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
@@ -338,7 +343,7 @@ class Dispatcher:
         report = DispatchReport()
         started = time.monotonic()
         self.calendars = Calendars(self.holidays)  # blackouts as of this pass
-        while True:
+        while not self.stopping.is_set():
             batch = self._claim_batch(now)
             for outcome in batch.outcomes:
                 report.add(outcome)
@@ -353,7 +358,8 @@ class Dispatcher:
             wait = self.gate.workspace_wait(self.clock())
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            time.sleep(wait)
+            self.stopping.wait(wait)
+        return report
 
     # --- batches -----------------------------------------------------------------------------
 
@@ -482,6 +488,7 @@ class Dispatcher:
         delivery.not_before = until
         delivery.attempts -= 1
         delivery.lease_expires_at = None
+        delivery.claimed_by = None
         delivery.outcome = "ratelimited"
 
     def _post_batch(self, batch: Batch, now: datetime | None) -> list[str]:
@@ -496,8 +503,10 @@ class Dispatcher:
         if now is None:
             delay = ready.slot - time.monotonic()
             if delay > 0:
-                time.sleep(delay)  # the channel's next free second
+                self.stopping.wait(delay)  # the channel's next free second
         moment = now or self.clock()
+        if self.stopping.is_set():
+            return Posted(ready, held=None, unstarted=True)  # the process is stopping
         try:
             held = self.gate.held_until(ready.target, moment)
             if held is not None:
@@ -593,8 +602,16 @@ class Dispatcher:
                 until=[(r.ready.delivery_id, r.held) for r in held if r.held is not None],
                 worker=self.worker,
             )
+            # Stopping: what never started is due again at once, for any dispatcher.
+            release_unposted(
+                session,
+                until=[(r.ready.delivery_id, None) for r in results if r.unstarted],
+                worker=self.worker,
+                outcome="released: the worker stopped",
+            )
             session.commit()
-        outcomes += ["sent"] * len(sent) + ["retrying"] * len(held)
+        unstarted = sum(1 for r in results if r.unstarted)
+        outcomes += ["sent"] * len(sent) + ["retrying"] * (len(held) + unstarted)
         for result in results:
             if result.lost:
                 outcomes.append("retrying")  # another dispatcher has it now
@@ -623,6 +640,10 @@ class Dispatcher:
             return "retrying"
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
+        if self.stopping.is_set():
+            with self.sessions.begin() as session:
+                release_unstarted(session, delivery_id=delivery_id, worker=self.worker)
+            return "retrying"
         moment = now or self.clock()
         try:
             return self.deliver(delivery_id, now=moment)

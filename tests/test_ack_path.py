@@ -16,8 +16,8 @@ from bot.domain.cadence import WorkingHours
 from bot.service import Database, Service
 from bot.store.models import GoalStatus, Pair, PairState, Person
 from bot.store.overview import overview_of
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import TEAM_ID, SlackSender
 
 STUDENT, MENTOR, MENTEE_OF_STUDENT = "U0ACKSTUDENT", "U0ACKMENTOR", "U0ACKJUNIOR"

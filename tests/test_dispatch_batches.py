@@ -23,8 +23,8 @@ from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import LEASE, Dispatcher, RateGate
 from jobs.runtime import working_hours
 from jobs.tick import run_planner
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.test_delivery_faults import posts_of
 from tests.test_nudges import FIRST_PROMPT, HOURS, START, rows
 

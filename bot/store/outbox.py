@@ -113,21 +113,26 @@ _RELEASE = (
         in_doubt=False,
         attempts=_DELIVERIES.c.attempts - 1,
         lease_expires_at=None,
-        outcome="ratelimited",
+        claimed_by=None,
+        outcome=bindparam("b_outcome"),
     )
 )
 
 
 def release_unposted(
-    session: Session, *, until: Sequence[tuple[int, datetime]], worker: str
+    session: Session,
+    *,
+    until: Sequence[tuple[int, datetime | None]],
+    worker: str,
+    outcome: str = "ratelimited",
 ) -> None:
-    """Hand back claims that were never posted (the rate limit held them), to be tried again
-    from `until`; a wait is not an attempt."""
+    """Hand back claims that were never posted (the rate limit held them, or the worker is
+    stopping), to be tried again from `until` (None: at once); that is not an attempt."""
     if until:
         session.execute(
             _RELEASE,
             [
-                {"b_id": delivery_id, "b_worker": worker, "b_until": moment}
+                {"b_id": delivery_id, "b_worker": worker, "b_until": moment, "b_outcome": outcome}
                 for delivery_id, moment in until
             ],
         )
