@@ -14,7 +14,8 @@ Deliberate simplifications, so nobody relies on them by accident:
   answered from that user's DM. chat.postEphemeral and reactions.* accept any well-formed
   conversation id, because they usually target channels and messages the fake never saw.
 * Only chat.postMessage is subject to `set_rate_limit`.
-* users.lookupByEmail finds only users given an email with `add_user`.
+* users.lookupByEmail finds only users given an email with `add_user`; users.list lists the
+  users the fake knows (given with `add_user` or seen), a page at a time.
 * Files: `add_file` stands for a file a user uploaded (what a modal's file_input hands the
   app); files.info describes it and its `url_private_download` serves the bytes only with a
   bot token, as Slack does (without one Slack answers a 200 login page, and so does the
@@ -567,6 +568,7 @@ class FakeSlack:
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
@@ -1898,6 +1900,32 @@ class FakeSlack:
             "url_private_download": f"{base}/download/{file.name}",
             "channels": list(file.channels),
             "is_public": False,
+        }
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every user the fake knows, `limit` (at most 1,000) a page, in the order they were
+        added; the cursor is opaque to callers, as Slack's is."""
+        limit = _int_arg(args, "limit", 0)
+        if limit < 0:
+            raise _SlackError("invalid_limit")
+        limit = min(limit or 1000, 1000)
+        cursor = _opt_str(args, "cursor") or ""
+        try:
+            start = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
+        except (ValueError, binascii.Error):
+            raise _SlackError("invalid_cursor") from None
+        everyone = list(self._users.values())
+        page = everyone[start : start + limit]
+        following = start + limit
+        next_cursor = (
+            base64.urlsafe_b64encode(str(following).encode()).decode()
+            if following < len(everyone)
+            else ""
+        )
+        return {
+            "ok": True,
+            "members": [self._render_user(user) for user in page],
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
