@@ -22,8 +22,11 @@ from bench.delivery import (
     CpuRow,
     Limits,
     PacingRow,
+    WelcomeLimits,
+    WelcomeRow,
     measure_cpu,
     measure_pacing,
+    measure_welcomes,
 )
 from bench.latency import COMMANDS, LatencyRow, measure_latency
 from bench.machine import MachineSpeed, measure_machine
@@ -49,6 +52,8 @@ class Scale:
     pacing_per_channel: int
     pacing_limits: Limits
     cpu_nudges: int
+    welcomes: int
+    welcome_limits: WelcomeLimits
     memory_pairs: int
     memory_requests: int
     program_lines: int
@@ -65,6 +70,10 @@ SCALES = {
         pacing_per_channel=4,
         pacing_limits=Limits(per_minute=600, workspace_burst=100, channel_burst=1),
         cpu_nudges=3_000,
+        # Tier 3 (about 50 opens a minute) six times faster, so a hundred welcomes take a
+        # third of a minute instead of two.
+        welcomes=100,
+        welcome_limits=WelcomeLimits(opens_per_minute=300, opens_burst=10),
         memory_pairs=100_000,
         memory_requests=500,
         program_lines=1_000,
@@ -79,6 +88,8 @@ SCALES = {
         pacing_per_channel=2,
         pacing_limits=Limits(per_minute=600, workspace_burst=4, channel_burst=1),
         cpu_nudges=30,
+        welcomes=6,
+        welcome_limits=WelcomeLimits(opens_per_minute=600, opens_burst=2),
         memory_pairs=300,
         memory_requests=20,
         program_lines=20,
@@ -94,6 +105,7 @@ class Results:
     planning: dict[str, list[PlanningRow]] = field(default_factory=dict)
     pacing: dict[str, PacingRow] = field(default_factory=dict)
     cpu: dict[str, CpuRow] = field(default_factory=dict)
+    welcomes: dict[str, WelcomeRow] = field(default_factory=dict)
     memory: dict[str, MemoryRow] = field(default_factory=dict)
     program: ProgramRow | None = None
 
@@ -148,6 +160,15 @@ def run_backend(
             with fresh_database(backend, tree) as url:
                 results.cpu[tree.label] = measure_cpu(
                     database_url=url, fake=fake, nudges=scale.cpu_nudges, tree=tree
+                )
+            with fresh_database(backend, tree) as url:
+                results.welcomes[tree.label] = measure_welcomes(
+                    database_url=url,
+                    fake=fake,
+                    welcomes=scale.welcomes,
+                    opens=scale.welcome_limits,
+                    posts=scale.pacing_limits,
+                    tree=tree,
                 )
         if "memory" in only:
             with fresh_database(backend, tree) as url:
@@ -341,6 +362,47 @@ def render_cpu(by_tree: dict[str, CpuRow], speed: MachineSpeed) -> list[str]:
     return lines
 
 
+def render_welcomes(by_tree: dict[str, WelcomeRow], limits: WelcomeLimits) -> list[str]:
+    lines = [
+        "**Welcomes of imported pairs**, all due at once (the import's own schedule is 45 a "
+        "minute, nine tenths of Tier 3's 50; this is a worker catching up): each opens the "
+        f"pair's check-in space, {limits.opens_per_minute} opens a minute after a burst of "
+        f"{limits.opens_burst} (Tier 3 six times faster, to keep the run short), then posts "
+        "there under the limits above\n"
+    ]
+    lines += table(
+        [
+            "code",
+            "welcomes",
+            "s",
+            "ideal s",
+            "achieved ÷ allowed",
+            "dupes",
+            "calls/welcome",
+            "429s",
+        ],
+        [
+            [
+                label,
+                f"{r.welcomes:,}",
+                f"{r.seconds:.1f}",
+                f"{r.ideal_seconds:.1f}",
+                f"{r.ratio:.2f}",
+                r.duplicates,
+                f"{r.calls_per_welcome:.2f}",
+                r.rate_limited_calls,
+            ]
+            for label, r in by_tree.items()
+        ],
+    )
+    r = by_tree[CURRENT.label]
+    lines.append(
+        f"\nTargets: achieved ≥ 0.9 of allowed {_verdict(r.ratio >= 0.9)}, duplicates 0 "
+        f"{_verdict(r.duplicates == 0)}.\n"
+    )
+    return lines
+
+
 def render_memory(by_tree: dict[str, MemoryRow]) -> list[str]:
     lines = ["**Memory**: peak RSS\n"]
     lines += table(
@@ -426,6 +488,11 @@ READING = """
 - **Delivery at Slack's limits** is bound by the limits: a live pass spaces posts to a channel
   a second apart and, after a second 429 on another channel, holds every post for
   Retry-After. The ideal time is a sender with no latency against the same token buckets.
+- **Welcomes** are bound by conversations.open: a live pass spaces openings by what it
+  learned from Slack's refusals, and after one refusal holds every opening for Retry-After,
+  spending no attempt. Slack's Tier 3 is about 50 a minute: the 500 welcomes of a large
+  import take about eleven minutes at the import's 45 a minute, which this run does not wait
+  for; the ratio is what carries over.
 - **CPU per nudge** is bound by the worker's Python: claims come 50 at a time with their
   pairs, members and goals in three statements; the decisions and the in-doubt marks commit
   together before any post, and the batch's outcomes and follow-ups commit together after
@@ -476,6 +543,8 @@ def render(
             lines += render_pacing(results.pacing, scale.pacing_limits)
         if results.cpu:
             lines += render_cpu(results.cpu, speeds[0])
+        if results.welcomes:
+            lines += render_welcomes(results.welcomes, scale.welcome_limits)
         if results.memory:
             lines += render_memory(results.memory)
         if results.program:

@@ -21,6 +21,7 @@ from bench.seed import seed_due_deliveries, seed_pairs
 from bench.servers import environment
 from bench.trees import REPO, Tree
 from bot.store.db import make_engine
+from bot.store.models import DeliveryKind
 from sandbox.fake_slack import FakeSlack
 
 PER_CHANNEL_PER_SECOND = 1.0
@@ -155,6 +156,69 @@ def measure_pacing(
         ratio=ideal / seconds if seconds else 0.0,
         duplicates=_duplicates(fake),
         calls_per_nudge=len(calls) / max(1, int(outcome["sent"])),
+        rate_limited_calls=sum(1 for call in calls if not call.answered_ok),
+    )
+
+
+@dataclass(frozen=True)
+class WelcomeLimits:
+    opens_per_minute: int  # conversations.open (Slack's Tier 3 is about 50)
+    opens_burst: int
+
+
+@dataclass(frozen=True)
+class WelcomeRow:
+    welcomes: int
+    seconds: float
+    ideal_seconds: float
+    ratio: float
+    duplicates: int
+    calls_per_welcome: float  # conversations.open and chat.postMessage, refused ones too
+    rate_limited_calls: int
+
+
+def measure_welcomes(
+    *,
+    database_url: str,
+    fake: FakeSlack,
+    welcomes: int,
+    opens: WelcomeLimits,
+    posts: Limits,
+    tree: Tree,
+) -> WelcomeRow:
+    """Imported pairs' welcomes all due at once (a worker back from downtime, or an import's
+    schedule it fell behind on): each opens the pair's check-in space, then posts there."""
+    start = virtual_afternoon(datetime.now(UTC))
+    engine = make_engine(database_url)
+    seed_pairs(engine, count=welcomes, now=start - timedelta(days=1), spaces=False)
+    seed_due_deliveries(engine, now=start, period="welcome", kind=DeliveryKind.WELCOME)
+    engine.dispose()
+    fake.reset()
+    fake.set_rate_limit(
+        per_channel_per_second=PER_CHANNEL_PER_SECOND,
+        workspace_per_minute=posts.per_minute,
+        channel_burst=posts.channel_burst,
+        workspace_burst=posts.workspace_burst,
+    )
+    fake.set_method_limit(
+        "conversations.open", per_minute=opens.opens_per_minute, burst=opens.opens_burst
+    )
+    outcome = run_live_dispatch(
+        database_url=database_url, api_url=fake.api_url, start=start, plan=False, tree=tree
+    )
+    calls = fake.calls_to("conversations.open") + fake.calls_to("chat.postMessage")
+    # Opening is the tighter limit: a burst, then a steady rate; each post follows its open.
+    ideal = max(0, welcomes - opens.opens_burst) / (opens.opens_per_minute / 60)
+    seconds = float(outcome["seconds"])
+    fake.set_rate_limit()
+    fake.set_method_limit("conversations.open", per_minute=None)
+    return WelcomeRow(
+        welcomes=int(outcome["sent"]),
+        seconds=seconds,
+        ideal_seconds=ideal,
+        ratio=ideal / seconds if seconds else 0.0,
+        duplicates=_duplicates(fake),
+        calls_per_welcome=len(calls) / max(1, int(outcome["sent"])),
         rate_limited_calls=sum(1 for call in calls if not call.answered_ok),
     )
 

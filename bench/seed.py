@@ -49,6 +49,7 @@ def seed_pairs(
     start: int = 0,
     due_every: int = 0,
     goals_per_pair: int = 0,
+    spaces: bool = True,
 ) -> None:
     """Pairs start..start+count, active, with fresh profiles and cached spaces. Every
     `due_every`-th pair's next prompt is due now; the rest come within two weeks."""
@@ -96,7 +97,7 @@ def seed_pairs(
                     "cadence_interval": 2,
                     "cadence_weekday": 1,
                     "cadence_time": time(9),
-                    "checkin_channel_id": space_id(index),
+                    "checkin_channel_id": space_id(index) if spaces else None,
                     "next_prompt_at": now - timedelta(minutes=1)
                     if due
                     else now + timedelta(minutes=10 + index % 20_000),
@@ -126,13 +127,19 @@ def seed_pairs(
                 connection.execute(insert(Goal), chunk)
 
 
-def seed_due_deliveries(engine: Engine, *, now: datetime, period: str = "bench") -> int:
-    """One due prompt per active pair, as the planner would have left them."""
+def seed_due_deliveries(
+    engine: Engine,
+    *,
+    now: datetime,
+    period: str = "bench",
+    kind: DeliveryKind = DeliveryKind.PROMPT,
+) -> int:
+    """One due prompt (or `kind`) per active pair, as the planner would have left them."""
     with engine.begin() as connection:
         rows = [
             {
                 "pair_id": pair_id,
-                "kind": DeliveryKind.PROMPT,
+                "kind": kind,
                 "period": period,
                 "status": DeliveryStatus.SCHEDULED,
                 "due_at": now - timedelta(minutes=1),

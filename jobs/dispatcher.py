@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import nudges as nudge_blocks
@@ -198,6 +199,43 @@ class LostClaimError(Exception):
     """Another dispatcher claimed this delivery after our lease ran out."""
 
 
+class LearnedPace:
+    """How far apart to start calls Slack limits without saying how much: the calls that went
+    through between two refusals, over the time between them, are what the limit refills.
+    Calls are then spaced that far apart, and a little closer after every PROBE calls with no
+    refusal, to notice a larger budget."""
+
+    PROBE = 50
+    LEARN_WITHIN = 60.0  # seconds: a longer cycle says nothing about the refill rate
+
+    def __init__(self, monotonic: Callable[[], float], *, max_spacing: float) -> None:
+        self.monotonic = monotonic
+        self.max_spacing = max_spacing
+        self.spacing = 0.0  # seconds between two calls' starts; 0: nothing learned yet
+        self.next_start = 0.0  # on monotonic(): when the next call may start
+        self.cycle_started: float | None = None  # the last refusal
+        self.cycle_calls = 0  # calls through since then
+
+    def went_through(self) -> None:
+        self.cycle_calls += 1
+        if self.spacing and self.cycle_calls % self.PROBE == 0:
+            self.spacing *= 0.9
+
+    def refused(self) -> None:
+        moment = self.monotonic()
+        if self.cycle_started is not None and self.cycle_calls >= 2:
+            cycle = moment - self.cycle_started
+            if cycle <= self.LEARN_WITHIN:
+                self.spacing = min(self.max_spacing, cycle / self.cycle_calls)
+        self.cycle_started, self.cycle_calls = moment, 0
+
+    def free_at(self) -> float:
+        return self.next_start
+
+    def started(self, moment: float) -> None:
+        self.next_start = moment + self.spacing
+
+
 class RateGate:
     """What this process has learned from Slack's 429s, so it does not knock again too soon.
 
@@ -206,16 +244,15 @@ class RateGate:
     channel; a second 429 on another channel within the first one's wait means the
     workspace's budget is spent, and then every channel waits.
 
-    Slack does not publish the workspace's budget, so live passes learn it: the posts that
-    went through between two workspace-wide refusals, over the time between them, are what
-    it refills; posts are then spaced that far apart (all channels together), and a little
-    closer after every LEARN_PROBE posts without a refusal, to notice a larger budget.
+    Slack does not publish the workspace's budget, so live passes learn it (LearnedPace)
+    and space posts, all channels together. Opening a check-in space (conversations.open,
+    Tier 3: about 50 a minute) is paced and held the same way, apart from posts.
     """
 
     PER_CHANNEL_WINDOW = timedelta(seconds=1)
-    LEARN_PROBE = 50
-    LEARN_WITHIN = 60.0  # seconds: a longer cycle says nothing about the refill rate
-    MAX_SPACING = 1.0  # budgets are "several hundred a minute"; a 429 catches anything less
+    # Budgets are "several hundred a minute" for posts, "50+" for opens; a 429 catches less.
+    MAX_POST_SPACING = 1.0
+    MAX_OPEN_SPACING = 3.0
 
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.Lock()  # several senders share one gate
@@ -226,10 +263,9 @@ class RateGate:
         self.suspect_until: datetime | None = None
         self.next_free: dict[str, float] = {}  # per channel, on monotonic()
         self.started: dict[str, float] = {}  # per channel: the last post's start, likewise
-        self.spacing = 0.0  # seconds between two posts' starts, learned; 0: none yet
-        self.workspace_next = 0.0  # on monotonic(): when the next post may start
-        self.cycle_started: float | None = None  # the last workspace-wide refusal
-        self.cycle_posts = 0  # posts through since then
+        self.workspace = LearnedPace(monotonic, max_spacing=self.MAX_POST_SPACING)
+        self.opening = LearnedPace(monotonic, max_spacing=self.MAX_OPEN_SPACING)
+        self.opening_until: datetime | None = None
 
     def held_until(self, channel: str, now: datetime) -> datetime | None:
         with self.lock:
@@ -238,9 +274,7 @@ class RateGate:
 
     def posted(self, channel: str, now: datetime) -> None:
         with self.lock:
-            self.cycle_posts += 1
-            if self.spacing and self.cycle_posts % self.LEARN_PROBE == 0:
-                self.spacing *= 0.9
+            self.workspace.went_through()
             self.last_post[channel] = now
             if len(self.last_post) > 10_000:  # only the last second matters
                 self.last_post = {
@@ -258,18 +292,39 @@ class RateGate:
                 return  # this channel's own limit
             if self.suspect_until is not None and self.suspect_until > now:
                 if self.workspace_until is None or self.workspace_until <= now:
-                    self._learn_spacing()  # a new workspace-wide refusal, not its echo
+                    self.workspace.refused()  # a new workspace-wide refusal, not its echo
                 self.workspace_until = max(until, self.workspace_until or until)
             else:
                 self.suspect_until = until
 
-    def _learn_spacing(self) -> None:
-        moment = self.monotonic()
-        if self.cycle_started is not None and self.cycle_posts >= 2:
-            cycle = moment - self.cycle_started
-            if cycle <= self.LEARN_WITHIN:
-                self.spacing = min(self.MAX_SPACING, cycle / self.cycle_posts)
-        self.cycle_started, self.cycle_posts = moment, 0
+    # --- opening check-in spaces (conversations.open) ------------------------------------
+
+    def opening_held_until(self, now: datetime) -> datetime | None:
+        with self.lock:
+            if self.opening_until is not None and self.opening_until > now:
+                return self.opening_until
+            return None
+
+    def opening_refused(self, now: datetime, retry_after: int) -> None:
+        with self.lock:
+            if self.opening_until is None or self.opening_until <= now:
+                self.opening.refused()
+            self.opening_until = max(
+                now + timedelta(seconds=retry_after), self.opening_until or now
+            )
+
+    def opened(self) -> None:
+        with self.lock:
+            self.opening.went_through()
+
+    def wait_to_open(self) -> None:
+        """Sleep until the learned spacing since this process last opened a space."""
+        with self.lock:
+            now = self.monotonic()
+            start = max(now, self.opening.free_at())
+            self.opening.started(start)
+        if start > now:
+            time.sleep(start - now)
 
     def wait_for_turn(self, channel: str) -> None:
         """Sleep until a second (PER_CHANNEL_WINDOW) has passed since this process last
@@ -280,10 +335,12 @@ class RateGate:
         while True:
             with self.lock:
                 now = self.monotonic()
-                free = max(self.started.get(channel, now - window) + window, self.workspace_next)
+                free = max(
+                    self.started.get(channel, now - window) + window, self.workspace.free_at()
+                )
                 if free <= now:
                     self.started[channel] = now
-                    self.workspace_next = now + self.spacing
+                    self.workspace.started(now)
                     if len(self.started) > 10_000:
                         self.started = {
                             key: at for key, at in self.started.items() if now - at < window
@@ -334,6 +391,7 @@ class Dispatcher:
         self.gate = RateGate()
         self.clock = clock  # the real clock: leases are measured on it
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sender")
+        self.live = False
 
     def run(self, *, now: datetime | None = None, max_seconds: float = 50.0) -> DispatchReport:
         """Send everything due. With `now` (a rehearsal such as `tick --at`), everything due by
@@ -342,6 +400,7 @@ class Dispatcher:
         all, since every other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
+        self.live = now is None  # live passes pace; rehearsals only honour holds
         self.calendars = Calendars(self.holidays)  # blackouts as of this pass
         while not self.stopping.is_set():
             batch = self._claim_batch(now)
@@ -906,7 +965,7 @@ class Dispatcher:
             targets = [(delivery.channel_id, None)]
         else:
             assert pair is not None, "only a pair's deliveries go to a check-in space"
-            targets = [(ensure_checkin_space(self.client, pair), None)]
+            targets = [(self._open_space(pair, now), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
@@ -965,6 +1024,28 @@ class Dispatcher:
                 calendar=self._calendar(session, pair, now),
             )
         session.commit()
+
+    def _open_space(self, pair: Pair, now: datetime) -> str:
+        """The pair's check-in space, opened now (conversations.open) if it has none yet:
+        paced on live passes, and held for Retry-After once Slack refuses an opening."""
+        if pair.checkin_channel_id:
+            return pair.checkin_channel_id
+        held = self.gate.opening_held_until(now)
+        if held is not None:
+            # No space, so nothing of this delivery can have been posted.
+            raise SendFailedError(None, nothing_posted=True, until=held)
+        if self.live:
+            self.gate.wait_to_open()
+        try:
+            space = ensure_checkin_space(self.client, pair)
+        except SlackApiError as error:
+            fault = classify(error)
+            if fault.kind is FaultKind.RATE_LIMITED:
+                self.gate.opening_refused(now, fault.retry_after)
+                raise SendFailedError(fault, nothing_posted=True) from error
+            raise
+        self.gate.opened()
+        return space
 
     def _finish(
         self,

@@ -13,7 +13,8 @@ Deliberate simplifications, so nobody relies on them by accident:
   with `add_channel`, or (for chat.postMessage only, as Slack does) a user id, which is
   answered from that user's DM. chat.postEphemeral and reactions.* accept any well-formed
   conversation id, because they usually target channels and messages the fake never saw.
-* Only chat.postMessage is subject to `set_rate_limit`.
+* Only chat.postMessage is subject to `set_rate_limit`; `set_method_limit` limits any other
+  method as a whole (a Tier).
 * users.lookupByEmail finds only users given an email with `add_user`; users.list lists the
   users the fake knows (given with `add_user` or seen), a page at a time.
 * Files: `add_file` stands for a file a user uploaded (what a modal's file_input hands the
@@ -616,6 +617,7 @@ class FakeSlack:
         self.trigger_life: float | None = None
         self._channel_rate: float | None = None
         self._channel_burst: float | None = None
+        self._method_buckets: dict[str, _Bucket] = {}
         self._workspace_bucket: _Bucket | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
         # Where apps.connections.open sends Socket Mode clients (tests/fake_socket_mode.py).
@@ -1054,6 +1056,17 @@ class FakeSlack:
                 )
             )
 
+    def set_method_limit(self, method: str, *, per_minute: float | None, burst: float = 1) -> None:
+        """Limit another method (say conversations.open, Tier 3) to `per_minute` after a
+        burst of `burst`; None lifts the limit."""
+        if per_minute is not None and (per_minute <= 0 or burst < 1):
+            raise ValueError("a limit is positive, with a burst of at least one call")
+        with self._cond:
+            if per_minute is None:
+                self._method_buckets.pop(method, None)
+            else:
+                self._method_buckets[method] = _Bucket(per_minute / 60.0, burst, time.monotonic())
+
     # --- internals: waiting, rendering -----------------------------------------------------
 
     def _wait(self, collect: Callable[[], list[Any]], count: int, timeout: float) -> list[Any]:
@@ -1262,6 +1275,8 @@ class FakeSlack:
             delay = self._take(self._delays, method)
             if fault is None and method == "chat.postMessage" and not malformed:
                 fault = self._rate_limit(args, arrived)
+            elif fault is None and method in self._method_buckets:
+                fault = self._method_limit(method, arrived)
             error = None
             answer: dict[str, Any] | None = None
             if fault is not None:
@@ -1283,6 +1298,15 @@ class FakeSlack:
     def _take(queues: dict[str, deque[Any]], method: str) -> Any:
         queue = queues.get(method)
         return queue.popleft() if queue else None
+
+    def _method_limit(self, method: str, now: float) -> _Fault | None:
+        bucket = self._method_buckets[method]
+        bucket.refill(now)
+        wait = bucket.seconds_until_token()
+        if wait > 0:
+            return _Fault(HTTPStatus.TOO_MANY_REQUESTS, "ratelimited", max(1, math.ceil(wait)))
+        bucket.tokens -= 1.0
+        return None
 
     def _rate_limit(self, args: dict[str, Any], now: float) -> _Fault | None:
         buckets: list[_Bucket] = []

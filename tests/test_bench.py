@@ -22,6 +22,7 @@ def test_every_benchmark_runs_at_smoke_scale(
         "**Planning**",
         "Delivery at Slack's limits",
         "CPU per nudge",
+        "Welcomes of imported pairs",
         "Memory",
         "Program tools",
         "reference loop",

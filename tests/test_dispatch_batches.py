@@ -20,7 +20,7 @@ from bot.domain.nudges import plan_gratitude
 from bot.service import Database
 from bot.store.models import CheckIn, Delivery, DeliveryKind, DeliveryStatus, Pair, Person
 from jobs import dispatcher as dispatcher_module
-from jobs.dispatcher import LEASE, Dispatcher, RateGate
+from jobs.dispatcher import LEASE, Dispatcher, LearnedPace, RateGate
 from jobs.runtime import working_hours
 from jobs.tick import run_planner
 from sandbox.fake_slack import FakeSlack
@@ -262,15 +262,71 @@ def test_the_rate_gate_learns_the_workspace_budget_from_its_refusals() -> None:
         gate.rate_limited("GB", now, retry_after=1)
 
     workspace_refusal()  # the burst ran out: nothing learned yet
-    assert gate.spacing == 0.0
+    assert gate.workspace.spacing == 0.0
     for _ in range(10):  # ten posts went through in the next two seconds
         gate.posted("GC", now)
     moment[0] += 2.0
     now += timedelta(seconds=2)
     workspace_refusal()
-    assert gate.spacing == pytest.approx(0.2)
+    assert gate.workspace.spacing == pytest.approx(0.2)
     gate.wait_for_turn("G1")
-    assert gate.workspace_next == pytest.approx(moment[0] + 0.2)  # the next post, any channel
-    for _ in range(RateGate.LEARN_PROBE):
+    assert gate.workspace.free_at() == pytest.approx(moment[0] + 0.2)  # next post, any channel
+    for _ in range(LearnedPace.PROBE):
         gate.posted("GC", now)
-    assert gate.spacing == pytest.approx(0.18)  # no refusal for a while: a little faster
+    assert gate.workspace.spacing == pytest.approx(0.18)  # no refusal for a while: faster
+
+
+def _welcomes(database: Database, count: int) -> list[int]:
+    """Imported pairs with no check-in space yet, each with its welcome due."""
+    made = [
+        make_pair(database, mentee=f"U1W{n:04d}", mentor=f"U2W{n:04d}", now=START)
+        for n in range(count)
+    ]
+    with database.sessions.begin() as session:
+        for pair_id in made:
+            session.add(
+                Delivery(
+                    pair_id=pair_id,
+                    kind=DeliveryKind.WELCOME,
+                    period="welcome",
+                    status=DeliveryStatus.SCHEDULED,
+                    due_at=FIRST_PROMPT - timedelta(minutes=1),
+                    attempts=0,
+                    in_doubt=False,
+                    created_at=START,
+                )
+            )
+    return made
+
+
+def test_a_refused_opening_holds_every_welcome_without_spending_an_attempt(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack
+) -> None:
+    _welcomes(database, 3)
+    fake_slack.fail_next("conversations.open", status=429, retry_after=5)
+    report = dispatcher.run(now=FIRST_PROMPT)
+    assert (report.sent, report.retrying) == (0, 3)
+    assert len(fake_slack.calls_to("conversations.open")) == 1  # the others were held
+    waiting = rows(database, DeliveryKind.WELCOME)
+    assert {d.not_before for d in waiting} == {FIRST_PROMPT + timedelta(seconds=5)}
+    assert all(d.attempts == 0 and not d.in_doubt for d in waiting)
+    report = dispatcher.run(now=FIRST_PROMPT + timedelta(seconds=5))
+    assert report.sent == 3
+    assert len(fake_slack.calls_to("conversations.open")) == 4
+    welcomes = rows(database, DeliveryKind.WELCOME)
+    assert [posts_of(fake_slack, d.id) for d in welcomes] == [1, 1, 1]
+
+
+def test_the_rate_gate_learns_how_fast_spaces_may_be_opened() -> None:
+    moment = [0.0]
+    gate = RateGate(monotonic=lambda: moment[0])
+    now = FIRST_PROMPT
+    gate.opening_refused(now, retry_after=1)  # the burst is spent
+    for _ in range(5):
+        gate.opened()
+    moment[0] += 6.0
+    later = now + timedelta(seconds=6)
+    gate.opening_refused(later, retry_after=1)
+    assert gate.opening.spacing == pytest.approx(1.2)  # 50 a minute
+    assert gate.opening_held_until(later) == later + timedelta(seconds=1)
+    assert gate.opening_held_until(later + timedelta(seconds=1)) is None
