@@ -212,16 +212,18 @@ def test_the_overview_holds_both_sides_their_members_and_only_the_goals_shown(
         )
     with database.sessions() as session:
         found = overview_of(
-            session,
+            session.connection(),
             team_id=TEAM_ID,
             slack_user_id=STUDENT,
             states=pairs.LIVE_STATES,
             done_since=now - timedelta(days=90),
         )
         bare = overview_of(
-            session, team_id=TEAM_ID, slack_user_id=STUDENT, states=(PairState.PAUSED,)
+            session.connection(), team_id=TEAM_ID, slack_user_id=STUDENT, states=(PairState.PAUSED,)
         )
-        nobody = overview_of(session, team_id=TEAM_ID, slack_user_id="U0NOBODY", states=())
+        nobody = overview_of(
+            session.connection(), team_id=TEAM_ID, slack_user_id="U0NOBODY", states=()
+        )
     assert found is not None and bare is not None and nobody is None
     assert [pair.id for pair in found.pairs] == [as_mentee, as_mentor]
     mine, theirs = found.pairs

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Connection
+
 from bot.domain import people
 from bot.domain.goals import RECENTLY_DONE
 from bot.listeners.people import actor
 from bot.listeners.request import AnswerAfterAckError, SlackRequest
+from bot.store.db import single_statement
 from bot.store.models import PairState
 from bot.store.overview import Overview, overview_of
 
@@ -24,21 +27,27 @@ def overview_for(
     """The asker and their pairs in `states`; `with_goals` adds open goals and those done in
     the last 90 days."""
 
-    def read() -> Overview | None:
+    def read(connection: Connection) -> Overview | None:
         return overview_of(
-            request.session,
+            connection,
             team_id=request.team_id,
             slack_user_id=request.user_id,
             states=states,
             done_since=request.now - RECENTLY_DONE if with_goals else None,
         )
 
-    found = read()
-    if found is None or people.profile_is_stale_since(found.profile_refreshed_at, now=request.now):
-        if request.within_request:
+    if request.within_request:
+        with single_statement(request.session) as connection:
+            found = read(connection)
+        if found is None or people.profile_is_stale_since(
+            found.profile_refreshed_at, now=request.now
+        ):
             raise AnswerAfterAckError  # Slack must be asked first: not within the request
+        return found
+    found = read(request.session.connection())
+    if found is None or people.profile_is_stale_since(found.profile_refreshed_at, now=request.now):
         actor(request)  # meets them, or refreshes a stale profile
         request.session.flush()
-        found = read()
+        found = read(request.session.connection())
         assert found is not None, "the person was just met"
     return found

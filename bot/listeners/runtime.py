@@ -9,6 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.middleware import Middleware
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
@@ -83,26 +86,28 @@ def transactional(handler: Handler, *, reads_only: ReadOnly | None = None) -> Ca
     return listener
 
 
-def in_request(listener: Callable[..., None], *, when: ReadOnly) -> Callable[..., Any]:
-    """Bolt listener middleware that runs `listener` for the requests `when` picks inside the
-    HTTP request and answers with its ack, instead of handing it to the listener pool and
-    polling every 10 ms for the ack (Bolt's process_before_response, for those requests only).
-    Read-only commands answer in their ack anyway, so Slack hears sooner and nothing waits;
-    every other request goes on to the pool and is acknowledged first, as before."""
+class _AnswerInRequest(Middleware):
+    """See `in_request`. A Middleware, not a function: Bolt calls it without inspecting its
+    arguments, which matters on a path measured in fractions of a millisecond."""
 
-    def middleware(
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        context: BoltContext,
-        next: Callable[[], Any],  # Bolt passes it by this name
-    ) -> Any:
-        if not when(body):
+    def __init__(self, listener: Callable[..., None], when: ReadOnly) -> None:
+        self.listener = listener
+        self.when = when
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        if not self.when(req.body):
             return next()
+        context = req.context
+        ack = context.ack
         context["within_request"] = True
         try:
-            listener(ack, body, client, respond, context)
+            self.listener(ack, req.body, context.client, context.respond, context)
         except AnswerAfterAckError:
             return next()  # it needs Slack first: to the pool, acknowledged by the deadline
         finally:
@@ -111,7 +116,14 @@ def in_request(listener: Callable[..., None], *, when: ReadOnly) -> Callable[...
             ack()
         return ack.response
 
-    return middleware
+
+def in_request(listener: Callable[..., None], *, when: ReadOnly) -> Middleware:
+    """Bolt listener middleware that runs `listener` for the requests `when` picks inside the
+    HTTP request and answers with its ack, instead of handing it to the listener pool and
+    polling every 10 ms for the ack (Bolt's process_before_response, for those requests only).
+    Read-only commands answer in their ack anyway, so Slack hears sooner and nothing waits;
+    every other request goes on to the pool and is acknowledged first, as before."""
+    return _AnswerInRequest(listener, when)
 
 
 class _ReadSessionWroteError(Exception):

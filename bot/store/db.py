@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
 READ_ONLY_OPTION = "rounds_read_only"
+# One statement, consistent by itself: no transaction around it (no BEGIN on SQLite).
+SINGLE_STATEMENT_OPTION = "rounds_single_statement"
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -24,7 +28,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
+        options = connection.get_execution_options()
+        if options.get(SINGLE_STATEMENT_OPTION):
+            return  # pysqlite (isolation_level None) runs the statement in its own transaction
+        if options.get(READ_ONLY_OPTION):
             # WAL readers never wait for the writer, nor for each other.
             connection.exec_driver_sql("BEGIN")
             return
@@ -58,6 +65,16 @@ def make_read_session_factory(engine: Engine) -> SessionFactory:
         # transaction around it would only add BEGIN and COMMIT round trips.
         options["isolation_level"] = "AUTOCOMMIT"
     return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
+
+
+@contextmanager
+def single_statement(session: Session) -> Iterator[Connection]:
+    """A connection of the session's engine for one read statement, outside any transaction
+    (and outside the session: no ORM bookkeeping). For answers read with one indexed query."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.connect().execution_options(**{SINGLE_STATEMENT_OPTION: True}) as connection:
+        yield connection
 
 
 def database_is_reachable(engine: Engine) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Connection,
     Select,
     and_,
     bindparam,
@@ -29,7 +30,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
 
 from bot.store.models import CadenceUnit, Goal, GoalStatus, Pair, PairState, Person, Workspace
 
@@ -176,7 +176,7 @@ def _statement(states: tuple[PairState, ...], *, with_goals: bool) -> CompoundSe
 
 
 def overview_of(
-    session: Session,
+    connection: Connection,
     *,
     team_id: str,
     slack_user_id: str,
@@ -194,40 +194,43 @@ def overview_of(
     if with_goals:
         params["done_since"] = done_since
     statement = _statement(tuple(states), with_goals=with_goals)
-    rows = session.connection().execute(statement, params)
+    rows = connection.execute(statement, params)
     person: Member | None = None
     refreshed_at: datetime | None = None
     pairs: dict[int, PairRow] = {}
+    # By position (the statement's column order), not by name: this loop is on the path of
+    # every read-only command.
     for row in rows:
         if person is None:
-            person = Member(row.person_id, row.person_user, row.person_tz)
-            refreshed_at = row.person_refreshed_at
-        if row.pair_id is None:
+            person = Member(row[0], row[1], row[2])
+            refreshed_at = row[3]
+        pair_id = row[4]
+        if pair_id is None:
             continue
-        pair = pairs.get(row.pair_id)
+        pair = pairs.get(pair_id)
         if pair is None:
-            pair = pairs[row.pair_id] = PairRow(
-                id=row.pair_id,
-                state=PairState(row.pair_state),
-                mentee=Member(row.pair_mentee_id, row.mentee_user, row.mentee_tz),
-                mentor=Member(row.pair_mentor_id, row.mentor_user, row.mentor_tz),
-                cadence_unit=CadenceUnit(row.pair_cadence_unit),
-                cadence_interval=row.pair_cadence_interval,
-                cadence_weekday=row.pair_cadence_weekday,
-                cadence_time=row.pair_cadence_time,
-                next_prompt_at=row.pair_next_prompt_at,
-                last_complete_checkin_at=row.pair_last_complete_checkin_at,
-                paused_until=row.pair_paused_until,
-                going_cold=bool(row.pair_going_cold),
+            pair = pairs[pair_id] = PairRow(
+                id=pair_id,
+                state=PairState(row[5]),
+                mentee=Member(row[6], row[16], row[17]),
+                mentor=Member(row[7], row[18], row[19]),
+                cadence_unit=CadenceUnit(row[8]),
+                cadence_interval=row[9],
+                cadence_weekday=row[10],
+                cadence_time=row[11],
+                next_prompt_at=row[12],
+                last_complete_checkin_at=row[13],
+                paused_until=row[14],
+                going_cold=bool(row[15]),
             )
-        if with_goals and row.goal_number is not None:
+        if with_goals and row[20] is not None:
             pair.goals.append(
                 GoalRow(
-                    number=row.goal_number,
-                    text=row.goal_text,
-                    due_on=row.goal_due_on,
-                    status=GoalStatus(row.goal_status),
-                    closed_at=row.goal_closed_at,
+                    number=row[20],
+                    text=row[21],
+                    due_on=row[22],
+                    status=GoalStatus(row[23]),
+                    closed_at=row[24],
                 )
             )
     if person is None:
