@@ -27,6 +27,7 @@ from bot.blocks.home import GoalLine
 from bot.domain import goals, people
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.domain.themes import theme_of_next_prompt
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -40,6 +41,7 @@ from bot.slack_out import (
 from bot.store.db import SessionFactory
 from bot.store.deliveries import claim_due, claim_still_mine
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
+from jobs import relationship
 
 log = logging.getLogger("rounds.dispatcher")
 
@@ -251,13 +253,20 @@ class Dispatcher:
 
     def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
+        composed = relationship.compose(session, delivery, pair)
+        if composed is not None:
+            return Outgoing(composed.recipients, composed.text, composed.blocks)
         if delivery.kind is DeliveryKind.PROMPT:
             open_goals = [
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
                 for goal in goals.open_goals_of_pair(session, pair)
             ]
             text, blocks = nudge_blocks.prompt(
-                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals
+                pair_id=pair.id,
+                mentee=mentee,
+                mentor=mentor,
+                goals=open_goals,
+                theme=theme_of_next_prompt(session, pair).value,
             )
             return Outgoing([], text, blocks)
         if delivery.kind is DeliveryKind.FOLLOW_UP:
@@ -265,8 +274,6 @@ class Dispatcher:
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
         if delivery.kind is DeliveryKind.GRATITUDE:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
-        if delivery.kind is DeliveryKind.WRAP_UP:
-            return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(

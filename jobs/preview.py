@@ -24,8 +24,12 @@ KIND_NAMES = {
     DeliveryKind.PROMPT: "check-in prompt",
     DeliveryKind.FOLLOW_UP: "follow-up (if nobody answered)",
     DeliveryKind.GRATITUDE: "gratitude reminder",
-    DeliveryKind.WRAP_UP: "mentor wrap-up",
+    DeliveryKind.WRAP_UP: "mentor wrap-up (to the mentee)",
     DeliveryKind.COORDINATOR_ALERT: "coordinator alert",
+    DeliveryKind.KICK_OFF: "kick-off",
+    DeliveryKind.MENTOR_WRAP_UP: "mentor wrap-up (to the mentor)",
+    DeliveryKind.CATCH_UP: "catch-up",
+    DeliveryKind.PAY_IT_FORWARD: "pay-it-forward invitation",
 }
 
 
@@ -66,6 +70,10 @@ def preview(
     result = []
     for pair in live:
         planned = list(_prompts(pair, now=now, until=until, hours=hours))
+        if pair.kick_off_at is not None and pair.kick_off_at <= until:
+            planned.append(
+                Planned(pair.kick_off_at, str(zone(pair.mentee.tz)), DeliveryKind.KICK_OFF)
+            )
         planned += [
             Planned(d.due_at, str(zone(pair.mentee.tz)), d.kind)
             for d in already

@@ -20,6 +20,8 @@ from bot.store.models import Pair, PairState, Person
 log = logging.getLogger("rounds.profiles")
 
 STALE_AFTER = timedelta(days=7)
+# Alumni move cities (residency!); their catch-ups follow them like prompts do.
+ZONE_MATTERS = (*CAPACITY_STATES, PairState.ALUMNI)
 BATCH = 50
 
 
@@ -31,7 +33,7 @@ def refresh_stale_profiles(
     refreshed = 0
     with sessions() as session:
         stale = people_queries.stale_people_in_pairs(
-            session, states=CAPACITY_STATES, refreshed_before=now - STALE_AFTER, limit=BATCH
+            session, states=ZONE_MATTERS, refreshed_before=now - STALE_AFTER, limit=BATCH
         )
         for person in stale:
             try:
@@ -55,9 +57,12 @@ def refresh_stale_profiles(
 
 
 def _prompt_days(session: Session, person: Person) -> list[tuple[Pair, date]]:
-    """Each active pair's next prompt as a local date, before the zone changes."""
+    """Each active pair's next prompt (alumni pair's next catch-up) as a local date, before
+    the zone changes."""
     return [
         (pair, pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date())
-        for pair in pair_queries.pairs_of(session, person, states=(PairState.ACTIVE,))
+        for pair in pair_queries.pairs_of(
+            session, person, states=(PairState.ACTIVE, PairState.ALUMNI)
+        )
         if pair.next_prompt_at is not None
     ]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain import relationship_nudges
 from bot.domain.cadence import (
     WorkingHours,
     add_working_days,
@@ -230,7 +231,7 @@ class Decision:
 
 SEND = Decision(Verdict.SEND)
 _NEEDS_RUNNING_PAIR = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind.GRATITUDE)
-_ONLY_ON_ITS_DAY = _NEEDS_RUNNING_PAIR
+_ONLY_ON_ITS_DAY = (*_NEEDS_RUNNING_PAIR, *relationship_nudges.ONLY_ON_ITS_DAY)
 
 
 def decide(
@@ -239,13 +240,16 @@ def decide(
     """Whether a claimed delivery goes out now, is skipped (and why), or waits."""
     if delivery.kind in _NEEDS_RUNNING_PAIR and pair.state is not PairState.ACTIVE:
         return Decision(Verdict.SKIP, f"pair {pair.state.value}")
+    objection = relationship_nudges.objection(session, delivery, pair)
+    if objection is not None:
+        return Decision(Verdict.SKIP, objection)
     if delivery.kind is DeliveryKind.FOLLOW_UP:
         prompt = deliveries.prompt_of_follow_up(session, delivery)
         if prompt is None or prompt.status is not DeliveryStatus.SENT or prompt.finished_at is None:
             return Decision(Verdict.SKIP, "its prompt was not sent")
         if answered_since(session, pair, prompt.finished_at):
             return Decision(Verdict.SKIP, "answered")
-    tz = zone(pair.mentee.tz)
+    tz = zone(relationship_nudges.recipient_zone(delivery, pair))
     local_now = now.astimezone(tz)
     in_hours = is_working_day(local_now.date()) and hours.contains(
         local_now.time().replace(tzinfo=None)
@@ -259,6 +263,6 @@ def decide(
         if local_now.date() != due_day or (after_hours and not just_late):
             return Decision(Verdict.SKIP, f"missed: due {due_day.isoformat()}")
         return SEND
-    if delivery.kind is DeliveryKind.WRAP_UP and not in_hours:
+    if delivery.kind in relationship_nudges.IN_RECIPIENTS_HOURS and not in_hours:
         return Decision(Verdict.LATER, "outside working hours", next_working_moment(now, tz, hours))
     return SEND
