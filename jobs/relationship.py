@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import directory as directory_blocks
 from bot.blocks import endings as ending_blocks
 from bot.blocks import kickoff as kickoff_blocks
-from bot.domain.record import pair_record
+from bot.domain.record import record_at_end
 from bot.domain.schedule import cadence_of
 from bot.store.models import Delivery, DeliveryKind, Pair, Person
 
@@ -26,9 +25,7 @@ class Composed:
 
 def together(session: Session, pair: Pair) -> ending_blocks.Together:
     """The pair's summary as of its end: months together, check-ins, thanks received."""
-    assert pair.activated_at is not None
-    until: datetime = pair.ended_at or pair.activated_at
-    counted = pair_record(session, pair, reader=pair.mentor, now=until)
+    counted = record_at_end(session, pair)
     return ending_blocks.Together(
         months=counted.months, checkins=counted.checkins_completed, thanks=counted.thanks_received
     )

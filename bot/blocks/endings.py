@@ -18,7 +18,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.nudges import SEND_THANKS
-from bot.blocks.pairs import PairLine, pair_list, pair_summary, slack_date
+from bot.blocks.pairs import END_CANCEL, END_CONFIRM, PairLine, pair_list, pair_summary, slack_date
 
 KEEP_IN_TOUCH = "ending_keep_in_touch"
 Message = tuple[str, list[Block]]
@@ -169,6 +169,22 @@ def catch_up(*, mentee: str, mentor: str) -> Message:
         context(
             "You get this every 6 months because you both chose to keep in touch. "
             "Stop it with `/mentor end @other`."
+        ),
+    ]
+
+
+def stop_catch_ups_confirmation(*, pair_id: int, label: str) -> Message:
+    """`/mentor end` on an alumni pair: the mentorship ended before; this stops the catch-ups."""
+    text = f"Stop the catch-ups with {label}?"
+    return text, [
+        section(
+            f"{text} Your mentorship already ended; you've been keeping in touch. Rounds will "
+            "post no more catch-ups — the history is kept, and the other person is told."
+        ),
+        actions(
+            button("Stop catch-ups", END_CONFIRM, str(pair_id), style="danger"),
+            button("Keep them", END_CANCEL, str(pair_id)),
+            block_id=f"pair_end_{pair_id}",
         ),
     ]
 

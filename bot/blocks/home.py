@@ -78,9 +78,19 @@ def home_view(
     pairs: Sequence[HomePair],
     recent: Sequence[RecentCheckIn],
     program: Program | None,
+    history: Sequence[Block] = (),
+    directory: Sequence[Block] = (),
 ) -> dict[str, object]:
+    """`history` (past pairs) and `directory` (the mentor pool, for coordinators) come built."""
     blocks: list[Block] = [header("Your mentorship")]
-    if not pairs:
+    if not pairs and history:
+        blocks.append(
+            section(
+                "You have no current pairs. `/mentor find [topics]` shows mentors with open "
+                "seats; `/mentor help` shows everything Rounds can do."
+            )
+        )
+    elif not pairs:
         blocks.append(
             section(
                 "You have no pairs yet. Ask someone to mentor you with "
@@ -101,6 +111,7 @@ def home_view(
             for item in recent
         ]
         blocks.append(section("*Recent check-ins*\n" + "\n".join(lines)))
+    blocks.extend(history)
     if program is not None:
         blocks.append(divider())
         blocks.append(header("Program summary"))
@@ -124,6 +135,7 @@ def home_view(
                     ":snowflake: *Going cold* (two prompts in a row unanswered)\n" + "\n".join(cold)
                 )
             )
+        blocks.extend(directory)
     blocks.append(
         context("`/mentor help` lists every command. Rounds never stores what you write.")
     )

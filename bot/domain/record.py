@@ -80,6 +80,12 @@ def pair_record(session: Session, pair: Pair, *, reader: Person, now: datetime) 
     return record_of(pair, checkins_completed=counts.get(pair.id, 0), reader=reader, now=now)
 
 
+def record_at_end(session: Session, pair: Pair) -> PairRecord:
+    """The pair's counts as of its end (for the mentor's wrap-up), dates in the mentor's zone."""
+    assert pair.activated_at is not None
+    return pair_record(session, pair, reader=pair.mentor, now=pair.ended_at or pair.activated_at)
+
+
 def mentoring_record(session: Session, *, mentor: Person, now: datetime) -> list[PairRecord]:
     """Every mentee this person has mentored, oldest first. Refuses someone who has none."""
     mentored = record_queries.mentor_pairs(session, mentor, states=RECORDED_STATES)

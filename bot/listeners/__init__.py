@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, home, views
+from bot.listeners import actions, commands, endings, events, home, views
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    endings.register(app)
     views.register(app)
     events.register(app)
     home.register(app)

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import home as home_blocks
 from bot.domain import checkins, goals, pairs, people, summary
+from bot.listeners.history import coordinator_pool_blocks, home_history_blocks
 from bot.listeners.people import actor
 from bot.listeners.presenters import pair_line
 from bot.listeners.request import SlackRequest
@@ -64,6 +65,8 @@ def home_view_for(request: SlackRequest, person: Person) -> dict[str, object]:
         pairs=[_home_pair(request, pair, person) for pair in live],
         recent=recent,
         program=program,
+        history=home_history_blocks(request, person),
+        directory=coordinator_pool_blocks(request, person) if program is not None else [],
     )
 
 

@@ -73,8 +73,8 @@ def pair_id_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> 
         select(Delivery.pair_id).where(
             Delivery.channel_id == channel_id,
             Delivery.ts == thread_ts,
-            # Replies to a gratitude or wrap-up DM are not a check-in.
-            Delivery.kind.in_((DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP)),
+            # Replies to a gratitude or wrap-up DM are not a check-in; to the kick-off they are.
+            Delivery.kind.in_((DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind.KICK_OFF)),
         )
     ).scalar_one_or_none()
 
