@@ -14,6 +14,9 @@ Deliberate simplifications, so nobody relies on them by accident:
   answered from that user's DM. chat.postEphemeral and reactions.* accept any well-formed
   conversation id, because they usually target channels and messages the fake never saw.
 * Only chat.postMessage is subject to `set_rate_limit`.
+* Files arrive the v2 way (files.getUploadURLExternal, a POST of the bytes to the URL it
+  returned, files.completeUploadExternal); `files()` shows what was shared where. Sharing
+  posts no message into the conversation.
 
 Standard library only, so the fake cannot drift with the dependencies it is meant to test.
 """
@@ -62,6 +65,8 @@ _MAX_BLOCKS = 50
 _MAX_MPIM_USERS = 8
 _MAX_HISTORY_LIMIT = 999
 _MAX_REPLIES_LIMIT = 1000
+_MAX_FILE_BYTES = 1_000_000_000
+_UPLOAD_PATH = "/upload/v1/"
 _JSON_TYPE = "application/json; charset=utf-8"
 _TEXT_TYPE = "text/plain; charset=utf-8"
 
@@ -125,6 +130,19 @@ class _Message:
     thread_ts: str | None
     reply_broadcast: bool
     edited_ts: str | None = None
+
+
+@dataclass
+class _File:
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None  # None until the bytes are POSTed to the upload URL
+    title: str = ""
+    channels: tuple[str, ...] = ()
+    initial_comment: str = ""
+    thread_ts: str | None = None
+    completed: bool = False
 
 
 @dataclass(frozen=True)
@@ -510,6 +528,7 @@ class FakeSlack:
         self._last_ts_us = 0
         self._view_numbers = itertools.count(1)
         self._response_numbers = itertools.count(1)
+        self._file_numbers = itertools.count(1)
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -530,6 +549,8 @@ class FakeSlack:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._clear()
 
@@ -544,6 +565,7 @@ class FakeSlack:
         self._views: dict[str, dict[str, Any]] = {}
         self._external_ids: dict[str, str] = {}
         self._home_views: dict[str, str] = {}
+        self._files: dict[str, _File] = {}
         self._response_paths: set[str] = set()
         self._response_posts: list[tuple[str, dict[str, Any]]] = []
         self._faults: dict[str, deque[_Fault]] = {}
@@ -659,6 +681,26 @@ class FakeSlack:
                     channel = _conversation_id([channel])
                 found = list(self._messages.get(channel, []))
             return [self._public_message(m) for m in found]
+
+    def files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Completed uploads, oldest first, optionally only those shared to `channel` (a user
+        id stands for the bot's DM with them)."""
+        with self._cond:
+            if channel is not None and channel.startswith(_USER_PREFIXES):
+                channel = _conversation_id([channel])
+            return [
+                {
+                    "id": item.id,
+                    "filename": item.filename,
+                    "title": item.title,
+                    "content": item.content,
+                    "channels": list(item.channels),
+                    "initial_comment": item.initial_comment,
+                    "thread_ts": item.thread_ts,
+                }
+                for item in self._files.values()
+                if item.completed and (channel is None or channel in item.channels)
+            ]
 
     # --- recorded traffic ------------------------------------------------------------------
 
@@ -969,6 +1011,8 @@ class FakeSlack:
         if parts.path.startswith("/api/"):
             method = parts.path[len("/api/") :].strip("/")
             return self._serve_api(method, parts.query, content_type, authorization, body)
+        if parts.path.startswith(_UPLOAD_PATH):
+            return self._serve_upload(command, parts.path[len(_UPLOAD_PATH) :], body)
         with self._cond:
             known = parts.path in self._response_paths
         if not known:
@@ -1060,6 +1104,19 @@ class FakeSlack:
             self._response_posts.append((path, payload))
             self._cond.notify_all()
         return _Reply.of_json({"ok": True})
+
+    def _serve_upload(self, command: str, file_id: str, body: bytes) -> _Reply:
+        # The second step of a v2 upload: the file's bytes, to the URL Slack handed out. It
+        # needs no token (the URL is the secret) and answers in plain text, as Slack does.
+        if command != "POST":
+            return _Reply.of_text(405, "method_not_allowed")
+        with self._cond:
+            pending = self._files.get(file_id)
+            if pending is None or pending.content is not None:
+                return _Reply.of_text(404, "upload_url_not_found")
+            pending.content = body
+            self._cond.notify_all()
+        return _Reply.of_text(200, f"OK - {len(body)}")
 
     # --- internals: lookups shared by methods ----------------------------------------------
 
@@ -1475,6 +1532,50 @@ class FakeSlack:
         view = self._store_view(spec, view_id=current_id)
         self._home_views[user.id] = view["id"]
         return {"ok": True, "view": view}
+
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = _req_str(args, "filename", "invalid_arguments")
+        length = _int_arg(args, "length", -1)
+        if not 0 < length <= _MAX_FILE_BYTES:
+            raise _SlackError("invalid_arguments")
+        file_id = f"F{next(self._file_numbers):010d}"
+        self._files[file_id] = _File(file_id, filename, length)
+        return {
+            "ok": True,
+            "upload_url": f"{self.base_url}{_UPLOAD_PATH}{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = _json_arg(args, "files", "invalid_arguments")
+        if not isinstance(listed, list) or not listed:
+            raise _SlackError("invalid_arguments")
+        channels: list[str] = []
+        for name in ("channel_id", "channels"):
+            for channel in (_opt_str(args, name) or "").split(","):
+                if channel.strip():
+                    channels.append(self._conversation({"channel": channel.strip()}).id)
+        completed: list[_File] = []
+        for entry in listed:
+            found = self._files.get(entry.get("id", "")) if isinstance(entry, dict) else None
+            # Slack refuses to complete a file whose bytes never arrived.
+            if found is None or found.content is None or found.completed:
+                raise _SlackError("file_not_found")
+            if len(found.content) != found.length:
+                raise _SlackError("invalid_file_length")
+            completed.append(found)
+        for found, entry in zip(completed, listed, strict=True):
+            found.title = str(entry.get("title") or found.filename)
+            found.channels, found.completed = tuple(channels), True
+            found.initial_comment = _opt_str(args, "initial_comment") or ""
+            found.thread_ts = _opt_str(args, "thread_ts")
+        return {
+            "ok": True,
+            "files": [
+                {"id": found.id, "name": found.filename, "title": found.title, "size": found.length}
+                for found in completed
+            ],
+        }
 
 
 def _shorten(value: Any, limit: int = 200) -> str:
