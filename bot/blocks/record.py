@@ -41,23 +41,25 @@ STATE_WORDS = {
 }
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _line(line: RecordLine) -> str:
     until = line.ended.isoformat() if line.ended else "now"
     return (
         f"• {mention(line.mentee)} — {line.started.isoformat()} to {until} · "
-        f"{line.months:.1f} months · {line.checkins} check-ins · {line.thanks} thanks · "
-        f"{STATE_WORDS.get(line.state, line.state)}"
+        f"{line.months:.1f} months · {_count(line.checkins, 'check-in')} · "
+        f"{_count(line.thanks, 'thank-you note')} · {STATE_WORDS.get(line.state, line.state)}"
     )
 
 
 def record(*, lines: Sequence[RecordLine], totals: RecordTotals, file_coming: bool) -> Message:
-    text = (
-        f"Your mentoring record: {totals.mentees} mentee{'s' if totals.mentees != 1 else ''} "
-        f"({totals.current} current)"
-    )
+    text = f"Your mentoring record: {_count(totals.mentees, 'mentee')} ({totals.current} current)"
     summary = (
-        f"*{text}*\n{totals.months:.1f} months of mentoring · {totals.checkins} check-ins "
-        f"completed · {totals.thanks} thank-you notes received"
+        f"*{text}*\n{totals.months:.1f} months of mentoring · "
+        f"{_count(totals.checkins, 'check-in')} completed · "
+        f"{_count(totals.thanks, 'thank-you note')} received"
     )
     blocks: list[Block] = [section(summary)]
     shown = [_line(line) for line in lines[:LINES_SHOWN]]
