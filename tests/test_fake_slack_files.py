@@ -56,9 +56,7 @@ def test_files_upload_v2_shares_the_bytes_in_a_dm(fake: FakeSlack, client: WebCl
     assert fake.files("C0ELSEWHERE") == []
 
 
-def test_completing_needs_the_bytes_and_a_known_channel(
-    fake: FakeSlack, client: WebClient
-) -> None:
+def test_completing_needs_the_bytes_and_a_known_channel(fake: FakeSlack, client: WebClient) -> None:
     started = client.files_getUploadURLExternal(filename="a.csv", length=3)
     listed = [{"id": started["file_id"], "title": "a"}]
     with pytest.raises(SlackApiError) as nothing_uploaded:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +40,7 @@ from jobs.preview import print_preview
 from jobs.tick import tick
 from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender, view_submission_payload
+from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_blocks import LONG, MESSAGE_BLOCKS, check_limits, pair_line
 from tests.test_journey import assert_database_holds_none_of, command_text
 from tests.test_pairs_flow import press
@@ -80,7 +81,7 @@ def end_and_keep_in_touch(database: Database, pair_id: int, now: datetime) -> da
         pair = session.get(Pair, pair_id)
         endings.end_pair(session, pair=pair, actor=pair.mentee, hours=HOURS, now=now)
         for member in (pair.mentee, pair.mentor):
-            endings.keep_in_touch(pair=pair, member=member, hours=HOURS, now=now)
+            endings.keep_in_touch(session, pair=pair, member=member, hours=HOURS, now=now)
         assert pair.state is PairState.ALUMNI
         return pair.next_prompt_at
 
@@ -249,14 +250,36 @@ def test_keep_in_touch_is_for_ended_pairs_and_counts_once(
     with database.sessions.begin() as session:
         pair = session.get(Pair, pair_id)
         with pytest.raises(Exception, match="still going"):
-            endings.keep_in_touch(pair=pair, member=pair.mentee, hours=HOURS, now=START)
+            endings.keep_in_touch(session, pair=pair, member=pair.mentee, hours=HOURS, now=START)
         endings.end_pair(session, pair=pair, actor=pair.mentor, hours=HOURS, now=START)
         outcomes = [
-            endings.keep_in_touch(pair=pair, member=pair.mentee, hours=HOURS, now=START)
+            endings.keep_in_touch(session, pair=pair, member=pair.mentee, hours=HOURS, now=START)
             for _ in range(2)
         ]
         assert outcomes == [endings.KeptInTouch.WAITING, endings.KeptInTouch.ALREADY]
         assert pair.state is PairState.ENDED
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_both_pressing_keep_in_touch_at_once_makes_alumni(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database, attempt: int
+) -> None:
+    pair_id = new_pair(database, fake_slack)
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        endings.end_pair(session, pair=pair, actor=pair.mentee, hours=HOURS, now=START)
+    payloads = [
+        block_action_payload(user=user, action_id="ending_keep_in_touch", value=str(pair_id))
+        for user in (STUDENT, MENTOR)
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert all(reply.status == 200 for reply in pool.map(slack.interaction, payloads))
+    fake_slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.args["channel"] == SPACE and "keeping in touch" in c.args["text"],
+    )
+    with database.sessions() as session:
+        assert session.get(Pair, pair_id).state is PairState.ALUMNI
 
 
 # --- pay it forward ---------------------------------------------------------------------------

@@ -100,8 +100,14 @@ def stopped_keeping_in_touch(pair: Pair) -> bool:
     )
 
 
-def keep_in_touch(*, pair: Pair, member: Person, hours: WorkingHours, now: datetime) -> KeptInTouch:
-    """A member pressed "Keep in touch". When both have, the pair becomes alumni."""
+def keep_in_touch(
+    session: Session, *, pair: Pair, member: Person, hours: WorkingHours, now: datetime
+) -> KeptInTouch:
+    """A member pressed "Keep in touch". When both have, the pair becomes alumni. The two may
+    press at the same moment: the pair's row is re-read under a lock, so the second sees the
+    first."""
+    session.flush()
+    session.refresh(pair, with_for_update=True)
     if pair.state is PairState.ALUMNI:
         return KeptInTouch.ALREADY
     if pair.state in LIVE_STATES:

@@ -65,7 +65,9 @@ def _member_and_pair(request: SlackRequest) -> tuple[Pair, Person]:
 
 def handle_keep_in_touch(request: SlackRequest) -> None:
     pair, me = _member_and_pair(request)
-    outcome = endings.keep_in_touch(pair=pair, member=me, hours=request.hours, now=request.now)
+    outcome = endings.keep_in_touch(
+        request.session, pair=pair, member=me, hours=request.hours, now=request.now
+    )
     request.session.commit()
     request.ack()
     if request.body.get("response_url"):  # pressed on the wrap-up DM: show what was chosen
