@@ -13,6 +13,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, add_working_days, local_instant, zone
+from bot.domain.endings import catch_up_after
 from bot.domain.nudges import FOLLOW_UP_AFTER_WORKING_DAYS, following_prompt
 from bot.domain.schedule import cadence_of, first_prompt_from
 from bot.store import pairs as pair_queries
@@ -44,6 +45,12 @@ def _prompts(
     pair: Pair, *, now: datetime, until: datetime, hours: WorkingHours
 ) -> Iterator[Planned]:
     tz_name = str(zone(pair.mentee.tz))
+    if pair.state is PairState.ALUMNI:  # keeping in touch: a catch-up every 6 months
+        at = pair.next_prompt_at
+        while at is not None and at <= until:
+            yield Planned(at, tz_name, DeliveryKind.CATCH_UP)
+            at = catch_up_after(pair, after=at, hours=hours)
+        return
     if pair.state is PairState.PAUSED:
         if pair.paused_until is None:
             return  # paused until someone resumes it
@@ -65,7 +72,9 @@ def preview(
     session: Session, *, weeks: int, now: datetime, hours: WorkingHours
 ) -> list[tuple[Pair, list[Planned]]]:
     until = now + timedelta(weeks=weeks)
-    live = pair_queries.all_in_states(session, states=(PairState.ACTIVE, PairState.PAUSED))
+    live = pair_queries.all_in_states(
+        session, states=(PairState.ACTIVE, PairState.PAUSED, PairState.ALUMNI)
+    )
     already = scheduled_for_pairs(session, [pair.id for pair in live])
     result = []
     for pair in live:
@@ -98,6 +107,8 @@ def print_preview(sessions: SessionFactory, *, weeks: int, now: datetime, out: T
             if pair.state is PairState.PAUSED:
                 until = f" until {pair.paused_until.isoformat()}" if pair.paused_until else ""
                 state = f" [paused{until}]"
+            elif pair.state is PairState.ALUMNI:
+                state = " [alumni: keeping in touch]"
             print(
                 f"\nPair {pair.id}: mentee {pair.mentee.slack_user_id}, "
                 f"mentor {pair.mentor.slack_user_id} — {cadence_of(pair).describe()}{state}",

@@ -185,6 +185,17 @@ def test_preview_shows_the_coming_kick_off(database: Database, fake_slack: FakeS
     assert line.split()[:4] == ["2027-01-07", "Thu", "09:00", "America/New_York"]
 
 
+def test_preview_shows_an_alumni_pairs_catch_ups(database: Database, fake_slack: FakeSlack) -> None:
+    pair_id = new_pair(database, fake_slack)
+    end_and_keep_in_touch(database, pair_id, START)
+    out = io.StringIO()
+    print_preview(database.sessions, weeks=60, now=START, out=out)
+    shown = out.getvalue()
+    assert "[alumni: keeping in touch]" in shown
+    catch_ups = [line.split()[0] for line in shown.splitlines() if line.endswith("catch-up")]
+    assert catch_ups == ["2027-07-05", "2028-01-05"]
+
+
 # --- endings and catch-ups --------------------------------------------------------------------
 
 
