@@ -54,11 +54,11 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def together_line(together: Together) -> str:
+def together_line(together: Together, *, bold: str = "*") -> str:
     return (
-        f"*{_months(together.months)}* together · "
-        f"*{_count(together.checkins, 'check-in')}* completed · "
-        f"*{_count(together.thanks, 'thank-you note')}* received"
+        f"{bold}{_months(together.months)}{bold} together · "
+        f"{bold}{_count(together.checkins, 'check-in')}{bold} completed · "
+        f"{bold}{_count(together.thanks, 'thank-you note')}{bold} received"
     )
 
 
@@ -236,7 +236,7 @@ def past_summary(line: PastLine) -> str:
         parts.append(f"Ended · you'd like to keep in touch; waiting for {mention(line.other)}")
     else:
         parts.append("Ended")
-    parts.append(together_line(line.together).replace("*", ""))
+    parts.append(together_line(line.together, bold=""))
     return "\n".join(parts)
 
 

@@ -153,11 +153,9 @@ def find(session: Session, *, seeker: Person, text: str, default_capacity: int) 
     ]
     if words:
         scored = [(score, listing) for score, listing in scored if score > 0]
-    # Best match first; among equals, more open seats, then who offered first.
-    ranked = sorted(
-        enumerate(scored), key=lambda item: (-item[1][0], -item[1][1].open_seats, item[0])
-    )
-    return Found(listings=[listing for _, (_, listing) in ranked], words=words)
+    # Best match first; among equals, more open seats, then (a stable sort) who offered first.
+    ranked = sorted(scored, key=lambda item: (-item[0], -item[1].open_seats))
+    return Found(listings=[listing for _, listing in ranked], words=words)
 
 
 # --- paying it forward ------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from bot.store.models import DeliveryKind, Pair, PairState, Person
 
 CATCH_UP_EVERY_MONTHS = 6
 PAST_STATES = (PairState.ALUMNI, PairState.ENDED)
-ENDABLE_STATES = (*LIVE_STATES, PairState.ALUMNI)
 MAX_COLLAPSED_CATCH_UPS = 100
 
 
