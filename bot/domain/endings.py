@@ -18,7 +18,8 @@ from bot.domain.pairs import LIVE_STATES
 from bot.domain.schedule import prompt_instant_on
 from bot.store import deliveries
 from bot.store import endings as ending_queries
-from bot.store.models import DeliveryKind, Pair, PairState, Person
+from bot.store import goals as goal_queries
+from bot.store.models import DeliveryKind, Goal, Pair, PairState, Person
 
 CATCH_UP_EVERY_MONTHS = 6
 PAST_STATES = (PairState.ALUMNI, PairState.ENDED)
@@ -176,3 +177,13 @@ def plan_due_catch_ups(session: Session, *, now: datetime, hours: WorkingHours, 
 def past_pairs_of(session: Session, person: Person) -> Sequence[Pair]:
     """Ended and alumni pairs that were once active, latest ending first."""
     return ending_queries.past_pairs_of(session, person, states=PAST_STATES)
+
+
+def completed_checkins(session: Session, past: Sequence[Pair]) -> dict[int, int]:
+    """Complete check-ins per pair ID, for pairs shown as history."""
+    return ending_queries.completed_checkins(session, pair_ids=[pair.id for pair in past])
+
+
+def goals_of(session: Session, pair: Pair) -> Sequence[Goal]:
+    """Every goal a past pair set, whatever became of it: the history keeps them all."""
+    return goal_queries.of_pair(session, pair_id=pair.id)

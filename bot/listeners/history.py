@@ -1,19 +1,14 @@
-"""Past pairs (ended and alumni) and the mentor directory, as `/mentor list` and the Home
-tab show them: from rows to the plain data the builders take."""
+"""Past pairs (ended and alumni), as `/mentor list` and the Home tab show them: from rows to
+the plain data the builders take."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from bot.blocks import directory as directory_blocks
 from bot.blocks import endings as ending_blocks
 from bot.blocks.common import Block, context, divider, header
-from bot.domain import directory, endings, people
+from bot.domain import endings
 from bot.domain.pairs import other_member
 from bot.domain.record import record_of
 from bot.listeners.request import SlackRequest
-from bot.store import endings as ending_queries
-from bot.store import goals as goal_queries
 from bot.store.models import Pair, PairState, Person
 
 PAST_ON_HOME = 6
@@ -26,7 +21,7 @@ def _past_line(
     goals = (
         [
             ending_blocks.PastGoal(goal.number, goal.text, goal.status.value)
-            for goal in goal_queries.of_pair(request.session, pair_id=pair.id)
+            for goal in endings.goals_of(request.session, pair)
         ]
         if with_goals
         else []
@@ -55,9 +50,7 @@ def past_lines(
 ) -> list[ending_blocks.PastLine]:
     past = list(endings.past_pairs_of(request.session, person))
     shown = past if limit is None else past[:limit]
-    counts = ending_queries.completed_checkins(
-        request.session, pair_ids=[pair.id for pair in shown]
-    )
+    counts = endings.completed_checkins(request.session, shown)
     return [
         _past_line(request, pair, person, checkins=counts.get(pair.id, 0), with_goals=with_goals)
         for pair in shown
@@ -76,27 +69,3 @@ def home_history_blocks(request: SlackRequest, person: Person) -> list[Block]:
     if len(past) > PAST_ON_HOME:
         blocks.append(context(f"…and {len(past) - PAST_ON_HOME} more: `/mentor list`."))
     return blocks
-
-
-def entries(listings: Sequence[directory.Listing]) -> list[directory_blocks.Entry]:
-    return [
-        directory_blocks.Entry(
-            person=listing.person.slack_user_id,
-            topics=listing.topics,
-            capacity=listing.capacity,
-            mentees=listing.mentees,
-        )
-        for listing in listings
-    ]
-
-
-def coordinator_pool_blocks(request: SlackRequest, person: Person) -> list[Block]:
-    """The mentor directory on a coordinator's Home tab; nothing for anyone else."""
-    if not people.is_coordinator(person, configured=request.settings.coordinators):
-        return []
-    listings = directory.pool(
-        request.session,
-        workspace_id=person.workspace_id,
-        default_capacity=request.settings.mentor_capacity,
-    )
-    return directory_blocks.pool(entries(listings))

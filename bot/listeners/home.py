@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import home as home_blocks
 from bot.domain import checkins, goals, pairs, people, summary
-from bot.listeners.history import coordinator_pool_blocks, home_history_blocks
+from bot.listeners.history import home_history_blocks
 from bot.listeners.people import actor
+from bot.listeners.pool import coordinator_pool_blocks
 from bot.listeners.presenters import pair_line
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.blocks import directory as directory_blocks
 from bot.domain import directory
-from bot.listeners.history import entries
 from bot.listeners.people import actor
+from bot.listeners.pool import entries
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 
