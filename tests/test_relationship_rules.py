@@ -22,10 +22,12 @@ from bot.blocks import kickoff as kickoff_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks import record as record_blocks
 from bot.blocks.help import USAGES, help_blocks, usage_for
+from bot.config import Settings
 from bot.domain import checkins, directory, endings, pairs
 from bot.domain.cadence import WorkingHours
 from bot.domain.themes import Theme, theme_for
 from bot.service import Database
+from bot.slack_out import make_web_client
 from bot.store.models import (
     Delivery,
     DeliveryKind,
@@ -37,6 +39,7 @@ from bot.store.models import (
 )
 from jobs.dispatcher import Dispatcher
 from jobs.preview import print_preview
+from jobs.profiles import refresh_stale_profiles
 from jobs.tick import tick
 from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
@@ -252,6 +255,19 @@ def test_no_catch_up_for_alumni_who_paired_again(
     tick(database.sessions, dispatcher, now=first)
     (catch_up,) = rows(database, DeliveryKind.CATCH_UP)
     assert (catch_up.status, catch_up.outcome) == (DeliveryStatus.SKIPPED, "paired again")
+
+
+def test_alumni_who_move_keep_their_catch_up_at_nine_local(
+    database: Database, settings: Settings, fake_slack: FakeSlack
+) -> None:
+    pair_id = new_pair(database, fake_slack)
+    assert end_and_keep_in_touch(database, pair_id, START) == at("2027-07-05T13:00:00Z")
+    for user in (STUDENT, MENTOR):  # off to residency in London
+        fake_slack.add_user(user, tz="Europe/London")
+    client = make_web_client(settings)
+    assert refresh_stale_profiles(database.sessions, client, hours=HOURS, now=START) == 2
+    with database.sessions() as session:
+        assert session.get(Pair, pair_id).next_prompt_at == at("2027-07-05T08:00:00Z")
 
 
 def test_keep_in_touch_is_for_ended_pairs_and_counts_once(
