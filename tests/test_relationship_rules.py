@@ -583,3 +583,15 @@ def test_a_busy_home_tab_with_history_and_the_pool_fits() -> None:
     )
     View(**view).validate_json()
     check_limits(view["blocks"])
+
+
+def test_when_slack_refuses_the_record_file_the_mentor_is_told(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database
+) -> None:
+    new_pair(database, fake_slack)
+    fake_slack.fail_next("files.completeUploadExternal", error="not_allowed_token_type")
+    reply, response_url = slack.command("/mentor", "record", user=MENTOR)
+    assert "Your mentoring record: 1 mentee (1 current)" in reply.json["text"]
+    (warning,) = fake_slack.wait_for_response(response_url)
+    assert "didn't take the CSV file" in warning["text"]
+    assert fake_slack.files() == []
