@@ -185,6 +185,25 @@ def test_a_paused_pair_hears_nothing_until_its_date(
     assert run(database, dispatcher, at("2027-02-02T14:00:00Z")).dispatch.sent == 1
 
 
+def test_every_pause_that_is_over_ends_however_many_there_are(
+    database: Database, dispatcher: Dispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobs.planner.BATCH", 2)
+    # First by ID: a pause whose date has come in UTC but not yet in Los Angeles. It stays
+    # paused, and must not keep the pairs after it from resuming.
+    waiting = make_pair(
+        database, mentee="U0LA1", mentor="U0LA2", now=START, mentee_tz="America/Los_Angeles"
+    )
+    over = [make_pair(database, mentee=f"U0P{n}", mentor=f"U0Q{n}", now=START) for n in range(5)]
+    with database.sessions.begin() as session:
+        for pair_id in [waiting, *over]:
+            pairs.pause(session.get(Pair, pair_id), until=date(2027, 2, 1), now=START)
+    report = run(database, dispatcher, at("2027-02-01T06:00:00Z"))  # 22:00 yesterday in LA
+    assert report.plan.resumed == len(over)
+    assert pair_of(database, waiting).state is PairState.PAUSED
+    assert {pair_of(database, pair_id).state for pair_id in over} == {PairState.ACTIVE}
+
+
 def test_a_snoozed_prompt_comes_a_week_later_at_the_same_local_time(
     database: Database,
     dispatcher: Dispatcher,

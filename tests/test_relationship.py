@@ -28,6 +28,7 @@ from tests.test_journey import (
     command_text,
 )
 from tests.test_pairs_flow import COORDINATOR, OTHER_MENTOR, press
+from tests.test_program import confirm, dry_run
 
 THANKS_NOTE = "You showed me how to present a case without panicking"
 
@@ -216,6 +217,25 @@ def test_replying_to_the_kick_off_is_the_first_check_in(
         assert slack.event(event).status == 200
     fake_slack.wait_for("reactions.add", count=2)
     assert the_pair(database).last_complete_checkin_at is not None
+
+
+def test_an_imported_pair_gets_its_kick_off_after_its_welcome(
+    database: Database, dispatcher: Dispatcher, slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("U0IMPORTED", email="ana@med.example")
+    fake_slack.add_user("U0IMPORTER", email="dr.q@med.example")
+    shown = dry_run(slack, fake_slack, b"mentee,mentor\nana@med.example,dr.q@med.example\n")
+    assert "Imported *1 pair*" in confirm(slack, fake_slack, shown)
+    pair = the_pair(database, mentee="U0IMPORTED", mentor="U0IMPORTER")
+    assert pair.activated_at is not None and pair.kick_off_at is not None
+    (welcome,) = deliveries_of(database, DeliveryKind.WELCOME)
+    tick(database.sessions, dispatcher, now=welcome.due_at)
+    tick(database.sessions, dispatcher, now=pair.kick_off_at)
+    space = the_pair(database, mentee="U0IMPORTED", mentor="U0IMPORTER").checkin_channel_id
+    assert space is not None
+    titles = [m["text"].split()[0] for m in fake_slack.messages(space)]
+    assert titles == [":handshake:", ":checkered_flag:"]  # the welcome, then the kick-off
+    assert pair.kick_off_at - pair.activated_at < timedelta(days=7)
 
 
 # --- the end, and after -----------------------------------------------------------------------
@@ -425,8 +445,8 @@ def test_record_lists_an_ended_and_an_active_mentee_with_a_csv_in_the_dm(
     assert "to now" in current_line and "0 check-ins" in current_line and "current" in current_line
 
     fake_slack.wait_for("files.completeUploadExternal")
-    (shared,) = fake_slack.files(MENTOR)
-    assert shared["filename"].startswith("rounds-mentoring-record-")
+    (shared,) = fake_slack.uploaded_files(MENTOR)
+    assert shared["name"].startswith("rounds-mentoring-record-")
     rows = list(csv.DictReader(io.StringIO(shared["content"].decode())))
     assert [(row["mentee_slack_id"], row["state"]) for row in rows] == [
         (STUDENT, "ended"),

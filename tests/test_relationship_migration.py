@@ -20,7 +20,7 @@ from bot.store.migrate import alembic_config
 from bot.store.models import Delivery, DeliveryKind, MentorOffer, Pair, PairState
 from tests.conftest import BACKENDS, POSTGRES_URL
 
-PREVIOUS_HEAD = "0001"
+PREVIOUS_HEAD = "f0001"
 NOW = datetime.now(UTC)
 RECENT_CHECKIN = NOW - timedelta(days=40)
 OLD_CHECKIN = NOW - timedelta(days=500)

@@ -25,6 +25,7 @@ from bot.blocks.help import USAGES, help_blocks, usage_for
 from bot.config import Settings
 from bot.domain import checkins, directory, endings, pairs
 from bot.domain.cadence import WorkingHours
+from bot.domain.program.attention import Attention, AttentionItem, Reason
 from bot.domain.themes import Theme, theme_for
 from bot.service import Database
 from bot.slack_out import make_web_client
@@ -572,17 +573,31 @@ def test_topics_are_shown_as_words_never_as_pings() -> None:
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
 
 
-def test_a_busy_home_tab_with_history_and_the_pool_fits() -> None:
-    history = [block for line in PAST[:6] for block in ending_blocks.past_pair_blocks(line)]
+@pytest.mark.parametrize("past_pairs", range(7))
+def test_a_busy_coordinators_home_keeps_history_the_pool_and_the_footer(past_pairs: int) -> None:
+    items = [
+        AttentionItem(Reason.GOING_COLD, n, f"U1{n:05d}", f"U2{n:05d}", 30, None)
+        for n in range(1000)
+    ]
+    history = [
+        block for line in PAST[:past_pairs] for block in ending_blocks.past_pair_blocks(line)
+    ]
     view = home.home_view(
         pairs=[],
         recent=[],
-        program=home.Program(1, 0, 0, 0),
+        program=home.Program(
+            1000, 0, 0, 0, attention=Attention(counts={Reason.GOING_COLD: 1000}, items=items)
+        ),
         history=history,
         directory=directory_blocks.pool(ENTRIES),
     )
     View(**view).validate_json()
-    check_limits(view["blocks"])
+    blocks = view["blocks"]
+    assert isinstance(blocks, list) and len(blocks) <= 100
+    check_limits(blocks)
+    shown = json.dumps(blocks)
+    assert "Mentor directory:* 60 mentors" in shown and "Import pairs" in shown
+    assert "Rounds never stores what you write" in json.dumps(blocks[-1])
 
 
 def test_when_slack_refuses_the_record_file_the_mentor_is_told(
@@ -594,4 +609,4 @@ def test_when_slack_refuses_the_record_file_the_mentor_is_told(
     assert "Your mentoring record: 1 mentee (1 current)" in reply.json["text"]
     (warning,) = fake_slack.wait_for_response(response_url)
     assert "didn't take the CSV file" in warning["text"]
-    assert fake_slack.files() == []
+    assert fake_slack.uploaded_files() == []

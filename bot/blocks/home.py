@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, divider, header, mention, section
 from bot.blocks.pairs import PairLine, pair_summary, slack_date
+from bot.blocks.program import attention_blocks, tools_blocks
+from bot.domain.program.attention import Attention, Reason
 
 CHECKIN = "home_checkin"
 ADD_GOAL = "home_add_goal"
@@ -44,6 +46,7 @@ class Program:
     pending: int
     checkins_last_30_days: int
     going_cold: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (mentee, mentor)
+    attention: Attention | None = None
 
 
 def goal_lines(goals: Sequence[GoalLine], *, limit: int = 8) -> str:
@@ -83,7 +86,11 @@ def home_view(
 ) -> dict[str, object]:
     """`history` (past pairs) and `directory` (the mentor pool, for coordinators) come built."""
     blocks: list[Block] = [header("Your mentorship")]
-    if not pairs and history:
+    if not pairs and program is not None:
+        blocks.append(
+            section("You coordinate the program; your own pairs would show here. `/mentor help`")
+        )
+    elif not pairs and history:
         blocks.append(
             section(
                 "You have no current pairs. `/mentor find [topics]` shows mentors with open "
@@ -115,15 +122,25 @@ def home_view(
     if program is not None:
         blocks.append(divider())
         blocks.append(header("Program summary"))
+        cold_count = (
+            program.attention.counts.get(Reason.GOING_COLD, 0)
+            if program.attention is not None
+            else len(program.going_cold)
+        )
         blocks.append(
             section(
                 f"*Active pairs:* {program.active}   *Paused:* {program.paused}   "
                 f"*Waiting for consent:* {program.pending}\n"
                 f"*Check-ins completed in the last 30 days:* {program.checkins_last_30_days}\n"
-                f"*Going cold:* {len(program.going_cold)}"
+                f"*Going cold:* {cold_count}"
             )
         )
-        if program.going_cold:
+        if program.attention is not None:
+            tools = tools_blocks()
+            budget = VIEW_LIMIT - len(blocks) - len(tools) - len(directory) - 1
+            blocks.extend(attention_blocks(program.attention, budget=budget))
+            blocks.extend(tools)
+        elif program.going_cold:
             cold = [
                 f"• {mention(mentee)} with {mention(mentor)}"
                 for mentee, mentor in program.going_cold[:20]

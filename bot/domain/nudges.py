@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from bot.domain import relationship_nudges
 from bot.domain.cadence import (
     WorkingHours,
-    add_working_days,
     is_working_day,
     local_instant,
     next_prompt_date,
@@ -22,6 +21,7 @@ from bot.domain.cadence import (
     next_working_moment,
     zone,
 )
+from bot.domain.program.calendar import WEEKDAYS, WorkingCalendar
 from bot.domain.schedule import cadence_of, first_prompt_from, prompt_instant_on
 from bot.store import checkins as checkin_queries
 from bot.store import deliveries
@@ -71,9 +71,43 @@ def _count_unanswered(session: Session, pair: Pair) -> None:
         pair.going_cold = True
 
 
-def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> bool:
+def _blackout_for_space(pair: Pair, moment: datetime, calendar: WorkingCalendar) -> str | None:
+    """Why `moment` is a blackout day for either member of the pair (their local dates)."""
+    for member in (pair.mentee, pair.mentor):
+        name = calendar.blackout_on(moment.astimezone(zone(member.tz)).date())
+        if name is not None:
+            return name
+    return None
+
+
+def prompt_outside_blackouts(
+    pair: Pair, due: datetime, *, hours: WorkingHours, calendar: WorkingCalendar
+) -> datetime:
+    """`due`, or — when it falls on a blackout day — the pair's prompt time on the first
+    working day after it (both members' local dates)."""
+    if _blackout_for_space(pair, due, calendar) is None:
+        return due
+    day = due.astimezone(zone(pair.mentee.tz)).date()
+    moved = due
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        day = calendar.next_working_day(day)
+        moved = prompt_instant_on(day, pair, hours=hours)
+        if _blackout_for_space(pair, moved, calendar) is None:
+            break
+    return moved
+
+
+def plan_prompt(
+    session: Session,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
+) -> bool:
     """Turn a due `next_prompt_at` into one delivery and move the pair to its next period.
-    Periods missed during downtime collapse into the latest one. True if a row was added."""
+    Periods missed during downtime collapse into the latest one; a prompt on a blackout day
+    moves to the first working day after it. True if a row was added."""
     due = pair.next_prompt_at
     assert due is not None
     upcoming = following_prompt(pair, due, hours=hours)
@@ -81,6 +115,13 @@ def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datet
         if upcoming > now:
             break
         due, upcoming = upcoming, following_prompt(pair, upcoming, hours=hours)
+    moved = prompt_outside_blackouts(pair, due, hours=hours, calendar=calendar)
+    # The rhythm keeps its weekday; periods that fell inside the blackout are this prompt.
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        if upcoming > moved:
+            break
+        upcoming = following_prompt(pair, upcoming, hours=hours)
+    due = moved
     _count_unanswered(session, pair)
     period = due.astimezone(zone(pair.mentee.tz)).date().isoformat()
     added = deliveries.add_delivery(
@@ -137,12 +178,19 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
 
 
 def plan_follow_up(
-    session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
+    session: Session,
+    prompt: Delivery,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
 ) -> bool:
-    """Three working days after a prompt, at the same local time, in the prompt's thread."""
+    """Three working days after a prompt (blackout days don't count), at the same local time,
+    in the prompt's thread."""
     tz = zone(pair.mentee.tz)
     sent_local = prompt.due_at.astimezone(tz)
-    day = add_working_days(
+    day = calendar.add_working_days(
         max(sent_local.date(), now.astimezone(tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
     )
     moment = sent_local.time().replace(tzinfo=None)
@@ -234,15 +282,53 @@ _NEEDS_RUNNING_PAIR = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind
 _ONLY_ON_ITS_DAY = (*_NEEDS_RUNNING_PAIR, *relationship_nudges.ONLY_ON_ITS_DAY)
 
 
+_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP, *relationship_nudges.KINDS)
+
+
+def _after_blackout(
+    delivery: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime, calendar: WorkingCalendar
+) -> datetime:
+    """When a nudge held by a blackout goes out: a prompt at the pair's time on the first
+    working day after it; anything else at its own local time then."""
+    if delivery.kind is DeliveryKind.PROMPT:
+        return prompt_outside_blackouts(pair, now, hours=hours, calendar=calendar)
+    tz = zone(pair.mentee.tz)
+    moment = delivery.due_at.astimezone(tz).time().replace(tzinfo=None)
+    if not hours.contains(moment):
+        moment = hours.start
+    day = now.astimezone(tz).date()
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        day = calendar.next_working_day(day)
+        at = local_instant(day, moment, tz)
+        if _blackout_for_space(pair, at, calendar) is None:
+            return at
+    return at
+
+
 def decide(
-    session: Session, delivery: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
+    session: Session,
+    delivery: Delivery,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
 ) -> Decision:
     """Whether a claimed delivery goes out now, is skipped (and why), or waits."""
     if delivery.kind in _NEEDS_RUNNING_PAIR and pair.state is not PairState.ACTIVE:
         return Decision(Verdict.SKIP, f"pair {pair.state.value}")
+    if delivery.kind is DeliveryKind.WELCOME:
+        if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+            return Decision(Verdict.SKIP, f"pair {pair.state.value}")
+        return SEND
     objection = relationship_nudges.objection(session, delivery, pair)
     if objection is not None:
         return Decision(Verdict.SKIP, objection)
+    if delivery.kind in _KEPT_OFF_BLACKOUTS:
+        blackout = _blackout_for_space(pair, now, calendar)
+        if blackout is not None:
+            at = _after_blackout(delivery, pair, hours=hours, now=now, calendar=calendar)
+            return Decision(Verdict.LATER, f"blackout: {blackout}"[:200], at)
     if delivery.kind is DeliveryKind.FOLLOW_UP:
         prompt = deliveries.prompt_of_follow_up(session, delivery)
         if prompt is None or prompt.status is not DeliveryStatus.SENT or prompt.finished_at is None:

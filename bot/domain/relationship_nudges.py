@@ -9,6 +9,12 @@ from bot.domain import directory, kickoff
 from bot.store import endings as ending_queries
 from bot.store.models import Delivery, DeliveryKind, Pair, PairState
 
+KINDS = (
+    DeliveryKind.KICK_OFF,
+    DeliveryKind.MENTOR_WRAP_UP,
+    DeliveryKind.CATCH_UP,
+    DeliveryKind.PAY_IT_FORWARD,
+)
 # Sent late rather than never: outside the recipient's working hours they wait for them.
 IN_RECIPIENTS_HOURS = (
     DeliveryKind.WRAP_UP,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, endings, events, home, views
+from bot.listeners import actions, commands, endings, events, home, program, views
 
 
 def register(app: App) -> None:
@@ -14,3 +14,4 @@ def register(app: App) -> None:
     views.register(app)
     events.register(app)
     home.register(app)
+    program.register(app)

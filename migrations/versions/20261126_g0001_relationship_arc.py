@@ -1,7 +1,7 @@
 """the whole relationship: kick-off, keeping in touch (alumni), mentor directory
 
 Revision ID: g0001
-Revises: 0001
+Revises: f0001
 Create Date: 2026-11-26 13:06:13.131379
 
 - pairs: `alumni` state, when the kick-off is due, who pressed "Keep in touch".
@@ -18,13 +18,21 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "g0001"
-down_revision: str | None = "0001"
+down_revision: str | None = "f0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PAIR_STATES_BEFORE = ("pending", "active", "paused", "ended", "declined")
 PAIR_STATES_AFTER = ("pending", "active", "paused", "alumni", "ended", "declined")
-KINDS_BEFORE = ("prompt", "follow_up", "gratitude", "wrap_up", "coordinator_alert")
+KINDS_BEFORE = (
+    "prompt",
+    "follow_up",
+    "gratitude",
+    "wrap_up",
+    "coordinator_alert",
+    "welcome",
+    "digest",
+)
 KINDS_AFTER = (
     *KINDS_BEFORE,
     "kick_off",

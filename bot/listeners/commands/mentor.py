@@ -28,6 +28,7 @@ from bot.listeners.parsing import (
 )
 from bot.listeners.people import actor, mentioned
 from bot.listeners.presenters import pair_line
+from bot.listeners.program import commands as program
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.store.models import Pair, PairState, Person
@@ -284,6 +285,10 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "end": handle_end,
     "capacity": handle_capacity,
     "coordinator": handle_coordinator,
+    "import": program.handle_import,
+    "export": program.handle_export,
+    "calendar": program.handle_calendar,
+    "digest": program.handle_digest,
     "offer": handle_offer,
     "find": handle_find,
     "record": handle_record,

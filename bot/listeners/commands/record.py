@@ -12,6 +12,7 @@ from bot.domain import record
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
+from bot.slack_out import upload_to_dm
 
 log = logging.getLogger("rounds.record")
 
@@ -60,13 +61,12 @@ def handle_record(request: SlackRequest, text: str) -> None:
     content = record.record_csv(records, names=_names(request, (r.mentee for r in records)))
     today = request.now.date().isoformat()
     try:
-        dm = request.client.conversations_open(users=me.slack_user_id)["channel"]["id"]
-        request.client.files_upload_v2(
-            channel=dm,
-            content=content,
+        upload_to_dm(
+            request.client,
+            slack_user_id=me.slack_user_id,
             filename=f"rounds-mentoring-record-{today}.csv",
-            title=f"Mentoring record, {today}",
-            initial_comment=(
+            content=content.encode(),
+            comment=(
                 "Your Rounds mentoring record for your dossier: every mentee, dates, months, "
                 "check-ins completed and thanks received — counts only."
             ),
