@@ -171,6 +171,24 @@ def test_after_downtime_a_missed_kick_off_is_skipped_not_sent_late(
     assert rows(database, DeliveryKind.KICK_OFF)[0].outcome.startswith("missed")
 
 
+def test_a_kick_off_on_an_exam_day_waits_for_the_first_working_day_after(
+    database: Database, dispatcher: Dispatcher, slack: SlackSender, fake_slack: FakeSlack
+) -> None:
+    new_pair(database, fake_slack)
+    added = command_text(
+        slack, "/mentor", "calendar add 2027-01-07..2027-01-08 Exams", user="UCOORD"
+    )
+    assert "Added *Exams*" in added
+    assert tick(database.sessions, dispatcher, now=KICK_OFF).dispatch.sent == 0
+    (kick_off,) = rows(database, DeliveryKind.KICK_OFF)
+    assert (kick_off.status, kick_off.due_at) == (
+        DeliveryStatus.SCHEDULED,
+        at("2027-01-11T14:00:00Z"),
+    )
+    assert tick(database.sessions, dispatcher, now=at("2027-01-11T14:00:00Z")).dispatch.sent == 1
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == [SPACE]
+
+
 def test_a_paused_pair_keeps_its_kick_off_until_it_resumes(
     database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack
 ) -> None:
