@@ -20,7 +20,7 @@ from bot.store.migrate import alembic_config
 from bot.store.models import Delivery, DeliveryKind, MentorOffer, Pair, PairState
 from tests.conftest import BACKENDS, POSTGRES_URL
 
-PREVIOUS_HEAD = "f0001"
+PREVIOUS_HEAD = "d0001_one_live_pair"
 NOW = datetime.now(UTC)
 RECENT_CHECKIN = NOW - timedelta(days=40)
 OLD_CHECKIN = NOW - timedelta(days=500)
@@ -182,18 +182,20 @@ def test_upgrading_a_database_with_data_keeps_every_row(old_engine: Engine) -> N
         with pytest.raises(IntegrityError, match=r"(?i)check"):
             connection.execute(text("UPDATE pairs SET state = 'archived' WHERE id = 1"))
         connection.rollback()
-        # Only live pairs are unique per mentee and mentor; the partial index survived.
-        with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
-            connection.execute(
-                text(
-                    "INSERT INTO pairs (workspace_id, mentee_id, mentor_id, state, cadence_unit, "
-                    "cadence_interval, cadence_weekday, cadence_time, unanswered_prompts, "
-                    "going_cold, thanks_sent, requested_at) SELECT workspace_id, mentee_id, "
-                    "mentor_id, 'active', cadence_unit, 2, 1, cadence_time, 0, false, 0, "
-                    "requested_at FROM pairs WHERE id = 1"
+        # One live pair per two people, either way round: the partial expression index
+        # survived SQLite's copy of the table.
+        for members in ("mentee_id, mentor_id", "mentor_id, mentee_id"):
+            with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
+                connection.execute(
+                    text(
+                        "INSERT INTO pairs (workspace_id, mentee_id, mentor_id, state, "
+                        "cadence_unit, cadence_interval, cadence_weekday, cadence_time, "
+                        "unanswered_prompts, going_cold, thanks_sent, requested_at) "
+                        f"SELECT workspace_id, {members}, 'active', cadence_unit, 2, 1, "
+                        "cadence_time, 0, false, 0, requested_at FROM pairs WHERE id = 1"
+                    )
                 )
-            )
-        connection.rollback()
+            connection.rollback()
 
 
 def test_downgrading_turns_alumni_back_into_ended_pairs(old_engine: Engine) -> None:
@@ -208,3 +210,13 @@ def test_downgrading_turns_alumni_back_into_ended_pairs(old_engine: Engine) -> N
     assert states == {1: "active", 2: "ended", 3: "pending"}
     assert kinds == {"prompt"}
     assert _counts(old_engine)["checkins"] == 2
+    with old_engine.connect() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            text(
+                "INSERT INTO pairs (workspace_id, mentee_id, mentor_id, state, cadence_unit, "
+                "cadence_interval, cadence_weekday, cadence_time, unanswered_prompts, going_cold, "
+                "thanks_sent, requested_at) SELECT workspace_id, mentor_id, mentee_id, 'pending', "
+                "cadence_unit, 2, 1, cadence_time, 0, false, 0, requested_at FROM pairs "
+                "WHERE id = 1"
+            )
+        )

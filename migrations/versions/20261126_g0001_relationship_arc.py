@@ -1,7 +1,7 @@
 """the whole relationship: kick-off, keeping in touch (alumni), mentor directory
 
 Revision ID: g0001
-Revises: f0001
+Revises: d0001_one_live_pair
 Create Date: 2026-11-26 13:06:13.131379
 
 - pairs: `alumni` state, when the kick-off is due, who pressed "Keep in touch".
@@ -11,14 +11,17 @@ Create Date: 2026-11-26 13:06:13.131379
   pay-it-forward invitation planned, a year after that check-in.
 """
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.operations import BatchOperations
 
 revision: str = "g0001"
-down_revision: str | None = "f0001"
+down_revision: str | None = "d0001_one_live_pair"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -47,10 +50,45 @@ def _in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
+@contextmanager
+def _rebuilding(table: str, *, dropping: Sequence[str] = ()) -> Iterator[BatchOperations]:
+    """Batch-alter `table`. PostgreSQL alters it in place. SQLite cannot: batch mode copies
+    the table and drops the original, and with it every index; the copy gets back only the
+    indexes SQLAlchemy can reflect, which leaves out expression indexes such as
+    uq_pairs_live_members. Those are put back from their own SQL (except `dropping`)."""
+    bind = op.get_bind()
+    saved: dict[str, str] = {}
+    if bind.dialect.name == "sqlite":
+        saved = dict(
+            bind.execute(
+                sa.text(
+                    "SELECT name, sql FROM sqlite_master "
+                    "WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
+                ),
+                {"table": table},
+            ).all()
+        )
+    with warnings.catch_warnings():
+        # SQLAlchemy says it skipped the expression index; it is restored below.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based")
+        with op.batch_alter_table(table, recreate="auto") as batch_op:
+            yield batch_op
+    if saved:
+        present = {
+            row[0]
+            for row in bind.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"),
+                {"t": table},
+            )
+        }
+        for index_name, sql in saved.items():
+            if index_name not in present and index_name not in dropping:
+                bind.execute(sa.text(sql))
+
+
 def _replace_check(table: str, name: str, column: str, values: Sequence[str]) -> None:
     # The enums are strings with a CHECK (native_enum=False); a new member is a new CHECK.
-    # On SQLite, batch mode copies the table, keeping its indexes (the partial one too).
-    with op.batch_alter_table(table, recreate="auto") as batch_op:
+    with _rebuilding(table) as batch_op:
         batch_op.drop_constraint(op.f(name), type_="check")
         batch_op.create_check_constraint(op.f(name), _in(column, values))
 
@@ -120,7 +158,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mentor_offers")),
         sa.UniqueConstraint("person_id", name=op.f("uq_mentor_offers_person_id")),
     )
-    with op.batch_alter_table("pairs", schema=None) as batch_op:
+    with _rebuilding("pairs") as batch_op:
         batch_op.add_column(sa.Column("kick_off_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("mentee_keeps_in_touch_at", sa.DateTime(timezone=True), nullable=True)
@@ -141,7 +179,7 @@ def downgrade() -> None:
     bind.execute(sa.text(f"DELETE FROM deliveries WHERE NOT ({_in('kind', KINDS_BEFORE)})"))
     _replace_check("deliveries", "ck_deliveries_delivery_kind", "kind", KINDS_BEFORE)
     _replace_check("pairs", "ck_pairs_pair_state", "state", PAIR_STATES_BEFORE)
-    with op.batch_alter_table("pairs", schema=None) as batch_op:
+    with _rebuilding("pairs", dropping=["ix_pairs_kick_off_at"]) as batch_op:
         batch_op.drop_index("ix_pairs_kick_off_at")
         batch_op.drop_column("mentor_keeps_in_touch_at")
         batch_op.drop_column("mentee_keeps_in_touch_at")
