@@ -60,6 +60,7 @@ from bot.domain.program.attention import needs_attention
 from bot.domain.program.calendar import Calendars, WorkingCalendar
 from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
+from bot.domain.themes import theme_for, theme_of_next_prompt
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -91,7 +92,9 @@ from bot.store.outbox import (
     renew_leases,
     rows_for,
 )
+from bot.store.themes import prompts_sent_by_pair
 from bot.store.upsert import insert_many_ignoring_duplicates
+from jobs import relationship
 
 log = logging.getLogger("rounds.dispatcher")
 
@@ -440,13 +443,14 @@ class Dispatcher:
                 if d.kind is DeliveryKind.PROMPT and d.pair_id is not None
             }
             goals_by_pair = open_goals_by_pair(session, prompts)
+            sent_by_pair = prompts_sent_by_pair(session, pair_ids=prompts)
             paced_from = time.monotonic()
             for delivery in claimed:
                 if self._one_by_one(delivery):
                     batch.one_by_one.append(delivery.id)
                     continue
                 try:
-                    ready = self._prepare(session, delivery, goals_by_pair, moment)
+                    ready = self._prepare(session, delivery, goals_by_pair, sent_by_pair, moment)
                 except Exception:
                     log.exception("delivery %s could not be prepared", delivery.id)
                     batch.one_by_one.append(delivery.id)  # its own pass reports what happens
@@ -487,6 +491,7 @@ class Dispatcher:
         session: Session,
         delivery: Delivery,
         goals_by_pair: dict[int, list[Goal]],
+        sent_by_pair: dict[int, int],
         now: datetime,
     ) -> Ready | str | None:
         """What to post for a claimed delivery, its outcome when it is not posted now, or
@@ -510,7 +515,13 @@ class Dispatcher:
             delivery.outcome = decision.reason
             delivery.attempts -= 1  # waiting for working hours is not an attempt
             return "retrying"
-        outgoing = self._compose(session, delivery, pair, goals=goals_by_pair.get(pair.id, []))
+        outgoing = self._compose(
+            session,
+            delivery,
+            pair,
+            goals=goals_by_pair.get(pair.id, []),
+            prompts_before=sent_by_pair.get(pair.id, 0),
+        )
         if outgoing is None or len(outgoing.recipients) > 1:
             return None
         recipient = outgoing.recipients[0] if outgoing.recipients else None
@@ -868,9 +879,14 @@ class Dispatcher:
         pair: Pair,
         *,
         goals: Sequence[Goal] | None = None,
+        prompts_before: int | None = None,
     ) -> Outgoing | None:
-        """The message for a delivery; a batch hands in the pair's open goals it read."""
+        """The message for a delivery; a batch hands in what it read for all its deliveries
+        at once: the pair's open goals, and how many prompts the pair has seen."""
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
+        composed = relationship.compose(session, delivery, pair)
+        if composed is not None:
+            return Outgoing(composed.recipients, composed.text, composed.blocks)
         if delivery.kind is DeliveryKind.PROMPT:
             if goals is None:
                 goals = goal_rules.open_goals_of_pair(session, pair)
@@ -879,7 +895,15 @@ class Dispatcher:
                 for goal in goals
             ]
             text, blocks = nudge_blocks.prompt(
-                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals
+                pair_id=pair.id,
+                mentee=mentee,
+                mentor=mentor,
+                goals=open_goals,
+                theme=(
+                    theme_for(prompts_before)
+                    if prompts_before is not None
+                    else theme_of_next_prompt(session, pair)
+                ).value,
             )
             return Outgoing([], text, blocks)
         if delivery.kind is DeliveryKind.FOLLOW_UP:
@@ -887,8 +911,6 @@ class Dispatcher:
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
         if delivery.kind is DeliveryKind.GRATITUDE:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
-        if delivery.kind is DeliveryKind.WRAP_UP:
-            return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
         if delivery.kind is DeliveryKind.WELCOME:
             text, blocks = pair_blocks.welcome(
                 mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()

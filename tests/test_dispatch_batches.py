@@ -21,7 +21,7 @@ from bot.service import Database
 from bot.store.models import CheckIn, Delivery, DeliveryKind, DeliveryStatus, Pair, Person
 from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import LEASE, Dispatcher, LearnedPace, RateGate
-from jobs.runtime import working_hours
+from jobs.runtime import make_dispatcher, working_hours
 from jobs.tick import run_planner
 from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
@@ -66,23 +66,25 @@ def recorder(database: Database) -> Iterator[Recorder]:
     event.remove(database.engine, "commit", recorded.commit)
 
 
-def test_a_batch_costs_the_same_few_statements_for_three_nudges_or_thirty(
+def test_a_batch_costs_the_same_few_statements_for_three_pairs_or_twenty(
     database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, recorder: Recorder
 ) -> None:
     counts = []
-    for size, prefix in ((3, "A"), (30, "B")):
+    for size, prefix in ((3, "A"), (20, "B")):
         _due_prompts(database, fake_slack, size, prefix=prefix)
         recorder.statements.clear()
         recorder.commits = 0
         report = dispatcher.run(now=FIRST_PROMPT)
-        assert report.sent == size
+        # Each pair's prompt goes out; its kick-off's own day passed long ago: skipped.
+        assert (report.sent, report.skipped) == (size, size)
         counts.append((len(recorder.statements), recorder.commits))
-    # Claim, pairs, goals, then every post's outcome and follow-up: whatever the size.
+    # Claim, pairs, goals, prompts seen, calendar, then every post's outcome and follow-up:
+    # whatever the size of the batch.
     assert counts[0] == counts[1], recorder.statements
     statements, commits = counts[1]
-    assert statements <= 10 and commits == 3  # the batch's two, and the claim that found none
+    assert statements <= 12 and commits == 3  # the batch's two, and the claim that found none
     follow_ups = rows(database, DeliveryKind.FOLLOW_UP)
-    assert len(follow_ups) == 33 and {f.status for f in follow_ups} == {DeliveryStatus.SCHEDULED}
+    assert len(follow_ups) == 23 and {f.status for f in follow_ups} == {DeliveryStatus.SCHEDULED}
     prompts = {p.id: p for p in rows(database, DeliveryKind.PROMPT)}
     for follow_up in follow_ups:
         prompt = next(p for p in prompts.values() if p.pair_id == follow_up.pair_id)
@@ -300,8 +302,13 @@ def _welcomes(database: Database, count: int) -> list[int]:
 
 
 def test_a_refused_opening_holds_every_welcome_without_spending_an_attempt(
-    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack
+    settings: Settings,
+    database: Database,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _one_sender(monkeypatch)  # one opening at a time: the refusal comes before the others
+    dispatcher = make_dispatcher(settings, database.sessions)
     _welcomes(database, 3)
     fake_slack.fail_next("conversations.open", status=429, retry_after=5)
     report = dispatcher.run(now=FIRST_PROMPT)

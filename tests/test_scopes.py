@@ -38,6 +38,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "reactions.remove": frozenset({"reactions:write"}),
     "users.info": frozenset({"users:read"}),
     "users.lookupByEmail": frozenset({"users:read", "users:read.email"}),
+    # Reading e-mail addresses from the directory needs the e-mail scope too.
+    "users.list": frozenset({"users:read", "users:read.email"}),
     "files.info": frozenset({"files:read"}),
     "files.upload.v2": frozenset({"files:write"}),
     "views.open": frozenset(),

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, direct_messages, events, home, program, views
+from bot.listeners import (
+    actions,
+    commands,
+    direct_messages,
+    endings,
+    events,
+    home,
+    program,
+    views,
+)
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    endings.register(app)
     views.register(app)
     direct_messages.register(app)  # before events: both listen to `message`
     events.register(app)
