@@ -6,11 +6,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot import listeners
 from bot.config import Settings
-from bot.listeners.middleware import provide_request_services
+from bot.listeners.middleware import provide_request_services, remember_org_workspaces
 from bot.listeners.runtime import report_unhandled_error
+from bot.oauth.setup import bolt_oauth
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 
@@ -23,6 +25,12 @@ def build_app(
     *,
     read_sessions: SessionFactory | None = None,
 ) -> App:
+    # OAuth mode: many workspaces, each request authorized with its workspace's own token.
+    oauth = (
+        bolt_oauth(settings, session_factory, read_sessions=read_sessions).app_options
+        if settings.oauth_mode
+        else {}
+    )
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -35,23 +43,31 @@ def build_app(
         logger=logging.getLogger("rounds.bolt"),
         # Events from our own bot user (our posts in check-in spaces) are never user input.
         ignoring_self_events_enabled=True,
+        **oauth,
     )
-    # Look-ups made before the ack must fit in Slack's 3 seconds, retries and all.
-    lookup_client = make_web_client(
-        settings,
-        rate_limit_retries=0,
-        server_error_retries=0,
-        connection_retries=0,
-        timeout=LOOKUP_TIMEOUT_SECONDS,
-    )
+
+    def quick_client(token: str | None = None) -> WebClient:
+        # Look-ups made before the ack must fit in Slack's 3 seconds, retries and all.
+        return make_web_client(
+            settings,
+            rate_limit_retries=0,
+            server_error_retries=0,
+            connection_retries=0,
+            timeout=LOOKUP_TIMEOUT_SECONDS,
+            token=token,
+        )
+
     app.use(
         provide_request_services(
             settings=settings,
             session_factory=session_factory,
             read_session_factory=read_sessions or session_factory,
-            lookup_client=lookup_client,
+            lookup_client=quick_client(),
+            lookup_client_for=quick_client if settings.oauth_mode else None,
         )
     )
+    if settings.oauth_mode:
+        app.use(remember_org_workspaces(session_factory))
     app.error(report_unhandled_error)
     listeners.register(app)
     return app

@@ -34,6 +34,9 @@ def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]
 
 def make_wsgi_app(bolt_app: App, engine: Engine) -> WsgiApp:
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+    # OAuth mode: "Add to Slack" and Slack's redirect back, both served by Bolt's OAuth flow.
+    flow = bolt_app.oauth_flow
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -41,6 +44,10 @@ def make_wsgi_app(bolt_app: App, engine: Engine) -> WsgiApp:
         if path == SLACK_PATH:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
+            return slack(environ, start_response)
+        if path in oauth_paths:
+            if method != "GET":
+                return _plain(start_response, "405 Method Not Allowed", "GET only\n")
             return slack(environ, start_response)
         if path == HEALTH_PATH and method in {"GET", "HEAD"}:
             if database_is_reachable(engine):

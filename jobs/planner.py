@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,8 +12,10 @@ from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import end_pause_if_over, plan_prompt
 from bot.domain.program.calendar import Calendars
 from bot.domain.program.digest import plan_digests
+from bot.domain.workspaces import Presence, forget_departed
 from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
 from bot.store.events import forget_old_events
+from bot.store.models import Workspace
 
 BATCH = 500
 
@@ -23,6 +25,8 @@ class PlanReport:
     planned: int = 0
     resumed: int = 0
     digests: int = 0
+    workspaces_revived: int = 0  # uninstalled, then installed again
+    workspaces_deleted: int = 0  # uninstalled for 30 days: every row about them deleted
 
 
 def plan_due(
@@ -32,10 +36,12 @@ def plan_due(
     hours: WorkingHours,
     holidays: str | None = None,
     coordinators: Collection[str] = (),
+    presence: Callable[[Workspace], Presence] | None = None,
 ) -> PlanReport:
     """End every pause that is over, plan every prompt due by `now` (moved off blackout
     days) and each coordinator's coming digest, BATCH pairs at a time. Touches only due rows,
-    found through indexes."""
+    found through indexes. With `presence` (what Slack says of each uninstalled workspace),
+    also bring back the workspaces installed again and delete those gone for 30 days."""
     report = PlanReport()
     calendars = Calendars(holidays)
     last_id = 0
@@ -54,4 +60,8 @@ def plan_due(
         session.flush()
     report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)
+    if presence is not None:
+        departed = forget_departed(session, now=now, presence=presence)
+        report.workspaces_revived = len(departed.revived)
+        report.workspaces_deleted = len(departed.deleted)
     return report

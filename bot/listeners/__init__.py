@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, home, program, views
+from bot.listeners import actions, commands, events, home, installs, program, views
 
 
 def register(app: App) -> None:
@@ -14,3 +14,4 @@ def register(app: App) -> None:
     events.register(app)
     home.register(app)
     program.register(app)
+    installs.register(app)
