@@ -330,6 +330,9 @@ class Dispatcher:
                 return self._finish(
                     session, delivery, DeliveryStatus.SKIPPED, workspaces.UNINSTALLED, now
                 )
+            # Finding the workspace's token may mean refreshing it, in a transaction of its
+            # own; on SQLite this one must not hold the write lock meanwhile.
+            session.commit()
             route = self._route(workspace) if workspace is not None else None
             if route is None:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOT_INSTALLED, now)

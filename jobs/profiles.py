@@ -51,20 +51,26 @@ def refresh_stale_profiles(
             admins_refreshed_before=now - PROFILE_MAX_AGE,
             limit=BATCH,
         )
+        # Each workspace's client first, outside this transaction: finding a token may mean
+        # refreshing it, which writes (and SQLite has one writer).
+        session.commit()
+        here = {
+            person.workspace_id: None
+            if person.workspace.uninstalled_at is not None
+            else clients.client_for(person.workspace)
+            for person in stale
+        }
         limited: set[int] = set()
         for person in stale:
-            workspace = person.workspace
-            if workspace.uninstalled_at is not None or workspace.id in limited:
-                continue
-            client_here = clients.client_for(workspace)
-            if client_here is None:
-                continue  # Rounds holds no token there: nobody to ask
+            client_here = here[person.workspace_id]
+            if client_here is None or person.workspace_id in limited:
+                continue  # uninstalled, or no token there, or rate limited: nobody to ask
             try:
                 profile = fetch_profile(client_here, person.slack_user_id)
             except Exception as error:
                 fault = _fault_of(error)
                 if fault is FaultKind.RATE_LIMITED:
-                    limited.add(workspace.id)  # that workspace's rest wait for a later pass
+                    limited.add(person.workspace_id)  # the rest there wait for a later pass
                     continue
                 log.warning("could not refresh %s: %s", person.slack_user_id, error)
                 profile_unconfirmed(person, now=now)

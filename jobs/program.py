@@ -81,11 +81,12 @@ def _client_for_team(
         raise CommandFailedError("Rounds serves several workspaces; choose one with --team T…")
     with database.sessions.begin() as session:
         workspace = people.workspace_for(session, team_id=team)
-        found = (
-            None
-            if workspace.uninstalled_at
-            else installed_workspaces(settings, database.sessions).client_for(workspace)
-        )
+    # Outside the transaction: finding the token may mean refreshing it, which writes.
+    found = (
+        None
+        if workspace.uninstalled_at
+        else installed_workspaces(settings, database.sessions).client_for(workspace)
+    )
     if found is None:
         raise CommandFailedError(f"--team {team}: Rounds is not installed in that workspace")
     return found, team

@@ -18,7 +18,7 @@ from bot.oauth.clients import InstalledWorkspaces
 from bot.oauth.installation_store import REFRESH_MINUTES_BEFORE_EXPIRY, RoundsInstallationStore
 from bot.oauth.state_store import STATE_EXPIRATION_SECONDS, RoundsOAuthStateStore
 from bot.slack_out import make_web_client
-from bot.store.db import SessionFactory
+from bot.store.db import SessionFactory, read_sessions_like
 from bot.tokens import TokenCipher
 
 log = logging.getLogger("rounds.oauth")
@@ -132,6 +132,6 @@ def installed_workspaces(
 ) -> InstalledWorkspaces:
     """Clients per workspace for work outside requests; `make_client(token)` chooses retries."""
     return InstalledWorkspaces(
-        token_store(settings, sessions),
+        token_store(settings, sessions, read_sessions=read_sessions_like(sessions)),
         make_client or (lambda token: make_web_client(settings, token=token)),
     )
