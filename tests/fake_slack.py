@@ -752,6 +752,13 @@ class FakeSlack:
             if team_id == self._home.team_id:
                 self._home_revoked = True
 
+    def reinstall(self, team_id: str) -> None:
+        """The home team adds the app again: tokens the fake did not issue work once more
+        (as a new SLACK_BOT_TOKEN would). Other teams install with `approve_install`."""
+        with self._cond:
+            if team_id == self._home.team_id:
+                self._home_revoked = False
+
     def tokens_of(self, team_id: str) -> list[str]:
         """Every access token issued in a team (or org), oldest first, revoked ones too."""
         with self._cond:
