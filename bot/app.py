@@ -6,17 +6,15 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bot import listeners
 from bot.config import Settings
+from bot.listeners.lookups import Lookups
 from bot.listeners.middleware import provide_request_services, remember_org_workspaces
 from bot.listeners.runtime import report_unhandled_error
 from bot.oauth.setup import bolt_oauth
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
-
-LOOKUP_TIMEOUT_SECONDS = 2
 
 
 def build_app(
@@ -45,25 +43,13 @@ def build_app(
         ignoring_self_events_enabled=True,
         **oauth,
     )
-
-    def quick_client(token: str | None = None) -> WebClient:
-        # Look-ups made before the ack must fit in Slack's 3 seconds, retries and all.
-        return make_web_client(
-            settings,
-            rate_limit_retries=0,
-            server_error_retries=0,
-            connection_retries=0,
-            timeout=LOOKUP_TIMEOUT_SECONDS,
-            token=token,
-        )
-
     app.use(
         provide_request_services(
             settings=settings,
             session_factory=session_factory,
             read_session_factory=read_sessions or session_factory,
-            lookup_client=quick_client(),
-            lookup_client_for=quick_client if settings.oauth_mode else None,
+            # users.info before the ack: in parallel, one short try each (listeners.people).
+            lookups=Lookups(),
         )
     )
     if settings.oauth_mode:

@@ -83,6 +83,7 @@ def command_body(
     team_id: str = TEAM_ID,
     enterprise_id: str | None = None,
     org_wide: bool = False,
+    trigger_id: str | None = None,
 ) -> bytes:
     grid = {"enterprise_id": enterprise_id} if enterprise_id else {}
     return urllib.parse.urlencode(
@@ -100,7 +101,7 @@ def command_body(
             "api_app_id": "A0ROUNDS",
             "is_enterprise_install": "true" if org_wide else "false",
             "response_url": response_url,
-            "trigger_id": f"{next(_sequence)}.trigger",
+            "trigger_id": trigger_id or f"{next(_sequence)}.trigger",
         }
     ).encode()
 
@@ -226,6 +227,7 @@ class SlackSender:
             team_id=self.team_id,
             enterprise_id=self.enterprise_id,
             org_wide=self.org_wide,
+            trigger_id=self.fake_slack.new_trigger_id(),
         )
         reply = post(self.url, body, content_type="application/x-www-form-urlencoded")
         return reply, response_url

@@ -55,12 +55,18 @@ def test_a_code_becomes_a_token_of_its_team_once(fake: FakeSlack) -> None:
     assert "refresh_token" not in answer.data  # type: ignore[operator]
     assert fake.installed_scopes("T0A") == ["chat:write", "im:write"]
     code = back["code"]
-    assert error_of(
-        lambda: anonymous.oauth_v2_access(client_id=CLIENT_ID, client_secret=SECRET, code=code)
-    ) == "invalid_code"
-    assert error_of(
-        lambda: anonymous.oauth_v2_access(client_id=CLIENT_ID, client_secret="no", code="x")
-    ) == "bad_client_secret"
+    assert (
+        error_of(
+            lambda: anonymous.oauth_v2_access(client_id=CLIENT_ID, client_secret=SECRET, code=code)
+        )
+        == "invalid_code"
+    )
+    assert (
+        error_of(
+            lambda: anonymous.oauth_v2_access(client_id=CLIENT_ID, client_secret="no", code="x")
+        )
+        == "bad_client_secret"
+    )
     who = WebClient(token=answer["access_token"], base_url=fake.api_url).auth_test()
     assert (who["team_id"], who["user_id"]) == ("T0A", "UB0A")
 
@@ -112,14 +118,17 @@ def test_rotating_tokens_expire_and_refresh_tokens_work_once(fake: FakeSlack) ->
         client_id=CLIENT_ID, client_secret=SECRET, grant_type="refresh_token", refresh_token=refresh
     )
     assert WebClient(token=fresh["access_token"], base_url=fake.api_url).auth_test()["ok"]
-    assert error_of(
-        lambda: anonymous.oauth_v2_access(
-            client_id=CLIENT_ID,
-            client_secret=SECRET,
-            grant_type="refresh_token",
-            refresh_token=refresh,
+    assert (
+        error_of(
+            lambda: anonymous.oauth_v2_access(
+                client_id=CLIENT_ID,
+                client_secret=SECRET,
+                grant_type="refresh_token",
+                refresh_token=refresh,
+            )
         )
-    ) == "invalid_refresh_token"
+        == "invalid_refresh_token"
+    )
 
 
 def test_an_org_wide_install_acts_as_the_org(fake: FakeSlack) -> None:

@@ -152,9 +152,22 @@ def end_pause_if_over(pair: Pair, *, hours: WorkingHours, now: datetime) -> bool
     return True
 
 
-def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> datetime:
-    """ "Snooze a week": the next prompt comes a week after the latest one (at its local
-    time), and that prompt's follow-up is dropped. Pressing it again changes nothing."""
+@dataclass(frozen=True)
+class Snoozed:
+    next_prompt_at: datetime
+    moved: bool  # False: the next prompt already came at least that late
+    follow_up_dropped: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.moved or self.follow_up_dropped
+
+
+def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> Snoozed:
+    """ "Snooze a week": no nudge for a week after the latest prompt — its follow-up is
+    dropped and the next prompt comes a week after it (at its local time) at the earliest.
+    Snooze only postpones: a next prompt that is already later (the cadence is longer than
+    a week, the pair checked in since, someone snoozed before) stays where it is."""
     tz = zone(pair.mentee.tz)
     prompt = deliveries.latest_sent_prompt(session, pair.id)
     base = prompt.due_at if prompt is not None else (pair.next_prompt_at or now)
@@ -163,8 +176,7 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
         upcoming = prompt_instant_on(
             now.astimezone(tz).date() + timedelta(weeks=1), pair, hours=hours
         )
-    pair.next_prompt_at = upcoming
-    if prompt is not None:
+    dropped = prompt is not None and (
         deliveries.skip_scheduled(
             session,
             pair_id=pair.id,
@@ -173,7 +185,13 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
             reason="snoozed",
             now=now,
         )
-    return upcoming
+        > 0
+    )
+    current = pair.next_prompt_at
+    if current is not None and current >= upcoming:
+        return Snoozed(next_prompt_at=current, moved=False, follow_up_dropped=dropped)
+    pair.next_prompt_at = upcoming
+    return Snoozed(next_prompt_at=upcoming, moved=True, follow_up_dropped=dropped)
 
 
 def plan_follow_up(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.listeners.lookups import Lookups
 from bot.store import installations as workspace_queries
 from bot.store.db import SessionFactory
 
@@ -18,22 +19,17 @@ def provide_request_services(
     settings: Settings,
     session_factory: SessionFactory,
     read_session_factory: SessionFactory,
-    lookup_client: WebClient,
-    lookup_client_for: Callable[[str], WebClient] | None = None,
+    lookups: Lookups,
 ) -> Callable[..., Any]:
-    """`lookup_client_for(token)`, in OAuth mode, makes the look-up client of each request
-    with the token Bolt's authorization found for its workspace."""
-
     def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        # Slack's 3 seconds for the ack run from about now (see listeners.runtime).
+        context["received_at"] = time.monotonic()
         context["settings"] = settings
         # A factory, not a session: listeners run after ack() in another thread, so the
         # listener opens (and closes) its own session — see listeners.runtime.transactional.
         context["session_factory"] = session_factory
         context["read_session_factory"] = read_session_factory
-        token = context.bot_token
-        context["lookup_client"] = (
-            lookup_client_for(token) if lookup_client_for is not None and token else lookup_client
-        )
+        context["lookups"] = lookups
         return next()
 
     return middleware

@@ -236,8 +236,9 @@ def recent_delivery_exists(
 
 def skip_scheduled(
     session: Session, *, pair_id: int, kind: DeliveryKind, period: str, reason: str, now: datetime
-) -> None:
-    session.execute(
+) -> int:
+    """Skip the (pair, kind, period) delivery if it is still scheduled; how many were."""
+    result = session.execute(
         update(Delivery)
         .where(
             Delivery.pair_id == pair_id,
@@ -248,6 +249,7 @@ def skip_scheduled(
         .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
         .execution_options(synchronize_session=False)
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def add_person_delivery(

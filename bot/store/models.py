@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.store.functions import greatest, least
+
 # Alembic needs stable constraint names to alter them later, on SQLite as on PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -158,15 +160,6 @@ class Pair(Base):
 
     __tablename__ = "pairs"
     __table_args__ = (
-        # One live pair per mentee and mentor; ended and declined ones are history.
-        Index(
-            "uq_pairs_live_mentee_mentor",
-            "mentee_id",
-            "mentor_id",
-            unique=True,
-            sqlite_where=text("state IN ('pending', 'active', 'paused')"),
-            postgresql_where=text("state IN ('pending', 'active', 'paused')"),
-        ),
         Index("ix_pairs_state_next_prompt_at", "state", "next_prompt_at"),
         Index("ix_pairs_state_paused_until", "state", "paused_until"),
     )
@@ -201,6 +194,21 @@ class Pair(Base):
     workspace: Mapped[Workspace] = relationship()
 
 
+# One live pair per two people, whichever of them is the mentor: crossing requests (A asks B
+# while B asks A) cannot both stand. Ended and declined pairs are history.
+LIVE_PAIR = "state IN ('pending', 'active', 'paused')"
+LOWER_MEMBER = least(Pair.mentee_id, Pair.mentor_id)
+HIGHER_MEMBER = greatest(Pair.mentee_id, Pair.mentor_id)
+Index(
+    "uq_pairs_live_members",
+    LOWER_MEMBER,
+    HIGHER_MEMBER,
+    unique=True,
+    sqlite_where=text(LIVE_PAIR),
+    postgresql_where=text(LIVE_PAIR),
+)
+
+
 class Goal(Base):
     __tablename__ = "goals"
     __table_args__ = (UniqueConstraint("mentee_id", "number"),)
@@ -224,10 +232,7 @@ class CheckIn(Base):
     """One round of a pair's conversation: who showed up and when, never what was said."""
 
     __tablename__ = "checkins"
-    __table_args__ = (
-        Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),
-        Index("ix_checkins_post_channel_id_post_ts", "post_channel_id", "post_ts"),
-    )
+    __table_args__ = (Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
@@ -237,10 +242,25 @@ class CheckIn(Base):
     met_on: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     goals_moved: Mapped[int] = mapped_column(Integer, default=0)
-    post_channel_id: Mapped[str | None] = mapped_column(String(32))
-    post_ts: Mapped[str | None] = mapped_column(String(32))
 
     pair: Mapped[Pair] = relationship()
+
+
+class CheckInPost(Base):
+    """A mentee's check-in post in Slack. A round may have several (a second `/checkin`
+    before the mentor answers); a reply in the thread of any of them answers that round."""
+
+    __tablename__ = "checkin_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+    checkin: Mapped[CheckIn] = relationship()
 
 
 class Delivery(Base):

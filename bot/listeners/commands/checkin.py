@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks import checkins as checkin_blocks
+from bot.blocks.common import Block
 from bot.blocks.help import usage_for
 from bot.domain import checkins, goals, pairs
 from bot.domain.errors import UserError
 from bot.listeners.commands.goal import goal_line, mentee_pairs
 from bot.listeners.commands.help import handle_help
 from bot.listeners.home import refresh_homes
-from bot.listeners.people import actor
+from bot.listeners.people import actor, display_names
+from bot.listeners.posting import Posted
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.spaces import space_of
 from bot.store.models import Pair, PairState, Person
+
+log = logging.getLogger("rounds.checkin")
 
 MAX_BUTTON_VALUE = 2000
 MAX_UPDATE_LENGTH = 3000
@@ -36,6 +44,25 @@ def _mentor_only_problem(request: SlackRequest, me: Person) -> UserError:
     )
 
 
+def checkin_message(pair: Pair, update: checkin_blocks.Update) -> tuple[str, list[Block]]:
+    return checkin_blocks.checkin_post(
+        pair_id=pair.id,
+        mentee=pair.mentee.slack_user_id,
+        mentor=pair.mentor.slack_user_id,
+        update=update,
+    )
+
+
+def not_posted_problem(words: str) -> UserError:
+    """The person's words come back to them, so a failed post loses nothing they typed."""
+    quoted = "\n".join(f"> {line}" for line in words.splitlines() or [""])
+    return UserError(
+        "Slack didn't confirm your check-in, so it may not have been posted. If it isn't in "
+        f"your check-in space in a minute, post it again — here is what you wrote:\n{quoted}",
+        example="/checkin <your update>",
+    )
+
+
 def post_update(
     request: SlackRequest,
     pair: Pair,
@@ -44,21 +71,47 @@ def post_update(
     met_on: date | None = None,
 ) -> None:
     """Post the mentee's words into the check-in space and record only that they checked in."""
-    checkins.require_running(pair)
-    channel = space_of(request, pair)
-    text, blocks = checkin_blocks.checkin_post(
-        pair_id=pair.id,
-        mentee=pair.mentee.slack_user_id,
-        mentor=pair.mentor.slack_user_id,
-        update=update,
+    posted = post_checkin(request, pair, update)
+    record_posted(
+        request,
+        pair,
+        channel=posted.channel,
+        ts=posted.ts,
+        goals_moved=len(update.goals_moved),
+        met_on=met_on,
     )
-    posted = request.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def post_checkin(request: SlackRequest, pair: Pair, update: checkin_blocks.Update) -> Posted:
+    """Post the update (after the ack). When Slack does not confirm it, the UserError raised
+    gives the person their words back."""
+    checkins.require_running(pair)
+    text, blocks = checkin_message(pair, update)
+    try:
+        channel = space_of(request, pair)
+        response = request.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except (SlackApiError, OSError) as error:
+        log.warning("a check-in was not posted: %s", error)
+        raise not_posted_problem(update.mind) from error
+    return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
+
+
+def record_posted(
+    request: SlackRequest,
+    pair: Pair,
+    *,
+    channel: str,
+    ts: str,
+    goals_moved: int,
+    met_on: date | None,
+) -> None:
+    """Slack has the mentee's post: record the check-in, tell them, refresh both Home tabs."""
     recorded = checkins.record_mentee_update(
         request.session,
         pair=pair,
-        channel_id=str(posted["channel"]),
-        ts=str(posted["ts"]),
-        goals_moved=len(update.goals_moved),
+        channel_id=channel,
+        ts=ts,
+        goals_moved=goals_moved,
         met_on=met_on,
         hours=request.hours,
         now=request.now,
@@ -88,7 +141,11 @@ def handle_update(request: SlackRequest, text: str) -> None:
         post_update(request, candidates[0], checkin_blocks.Update(mind=text))
         return
     choices = [(pair.id, pair.mentor.slack_user_id) for pair in candidates]
-    message, blocks = checkin_blocks.choose_pair(choices=choices, update=text)
+    # `once` tells this question's buttons from an earlier one's: a second click on the same
+    # button posts nothing, asking again does.
+    message, blocks = checkin_blocks.choose_pair(
+        choices=choices, update=text, once=secrets.token_hex(4)
+    )
     if any(len(block.get("accessory", {}).get("value", "")) > MAX_BUTTON_VALUE for block in blocks):
         raise UserError(
             "You have several mentors and this update is long; use the form (`/checkin`) to "
@@ -98,13 +155,19 @@ def handle_update(request: SlackRequest, text: str) -> None:
     answer(request, message, blocks)
 
 
-def _display_name(request: SlackRequest, slack_user_id: str) -> str:
-    """A name for a plain-text label (mentions don't render there); fetched, never stored."""
-    user = request.client.users_info(user=slack_user_id)["user"]
-    profile = user.get("profile") or {}
-    return str(
-        profile.get("display_name") or user.get("real_name") or user.get("name") or slack_user_id
-    )
+def _picker_labels(request: SlackRequest, shown: Sequence[Pair]) -> list[tuple[int, str]]:
+    """(pair id, label) for the form's "Check in with" menu. Plain text cannot render a
+    mention, so it takes names, which must not keep the form from opening while its trigger
+    lives (3 s): remembered ones, else what Slack says by the ack deadline, else a date."""
+    names = display_names(request, [pair.mentor.slack_user_id for pair in shown])
+    labels = []
+    for pair in shown:
+        name = names.get(pair.mentor.slack_user_id)
+        if name is None:
+            since = pair.activated_at or pair.requested_at
+            name = f"Your mentor since {since:%b} {since.day}, {since.year} (#{pair.id})"
+        labels.append((pair.id, name))
+    return labels
 
 
 def open_form(
@@ -113,11 +176,7 @@ def open_form(
     if not request.trigger_id:
         raise UserError("Slack didn't send what I need to open the form; please try again.")
     shown = [chosen] if chosen is not None else list(candidates)
-    labels = (
-        [(pair.id, f"{_display_name(request, pair.mentor.slack_user_id)}") for pair in shown]
-        if len(shown) > 1
-        else [(pair.id, "") for pair in shown]
-    )
+    labels = _picker_labels(request, shown) if len(shown) > 1 else [(pair.id, "") for pair in shown]
     goal_pairs = shown if len(shown) == 1 else []
     open_goals = [
         goal_line(goal)
