@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 
 from bot.config import Settings
 from bot.oauth.setup import BOT_SCOPES
 from bot.service import Database
+from bot.store.migrate import alembic_config, upgrade_to_head
 from bot.store.models import Installation, OAuthState, Workspace
 from bot.tokens import TokenCipher
 from tests.fake_slack import FakeSlack
@@ -24,6 +27,7 @@ from tests.schools import (
     install,
     school,
 )
+from tests.slack_requests import post
 from tests.test_journey import command_text
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
@@ -182,3 +186,39 @@ def test_an_enterprise_grid_org_installs_once_for_all_its_workspaces(
             select(Workspace).where(Workspace.team_id == "T0CAMPUS")
         ).scalar_one()
         assert workspace.enterprise_id == "E0HEALTH"
+
+
+def test_the_install_pages_answer_get_only_and_only_in_oauth_mode(
+    oauth_url: str, http_url: str
+) -> None:
+    assert post(oauth_url + "/slack/install", b"", content_type="text/plain").status == 405
+    assert post(oauth_url + "/slack/oauth_redirect", b"", content_type="text/plain").status == 405
+    # Single-token mode has nothing to install.
+    assert Browser().get(http_url + "/slack/install").status == 404
+    assert Browser().get(http_url + "/slack/oauth_redirect?code=x&state=y").status == 404
+
+
+def test_upgrading_a_database_with_schools_in_it_keeps_every_row(database: Database) -> None:
+    config = alembic_config(database.engine)
+    command.downgrade(config, "d0001_one_live_pair")
+    try:
+        with database.sessions.begin() as session:
+            now = datetime.now(UTC)
+            session.execute(
+                text("INSERT INTO workspaces (id, team_id, created_at) VALUES (1, 'T0', :now)"),
+                {"now": now},
+            )
+            session.execute(
+                text(
+                    "INSERT INTO people (id, workspace_id, slack_user_id, is_slack_admin, "
+                    "is_coordinator, created_at, digest_off) VALUES "
+                    "(1, 1, 'U1', false, false, :now, false)"
+                ),
+                {"now": now},
+            )
+    finally:
+        upgrade_to_head(database.engine)
+    with database.sessions() as session:
+        workspace = session.execute(select(Workspace)).scalar_one()
+        assert workspace.uninstalled_at is None and workspace.enterprise_id is None
+        assert session.execute(text("SELECT count(*) FROM people")).scalar_one() == 1
