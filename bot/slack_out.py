@@ -71,6 +71,9 @@ def make_web_client(
 TOKEN_GONE = frozenset(
     {"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"}
 )
+# Of those, what a post answers when the app is gone from the workspace (an expired token is
+# a refresh that failed, which the next read of the token tries again).
+APP_GONE = frozenset({"invalid_auth", "token_revoked", "account_inactive"})
 
 
 class WorkspaceClients(Protocol):

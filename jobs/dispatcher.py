@@ -44,7 +44,7 @@ from bot.domain.program.calendar import Calendars, WorkingCalendar
 from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
 from bot.slack_out import (
-    TOKEN_GONE,
+    APP_GONE,
     Fault,
     FaultKind,
     SlackClient,
@@ -664,8 +664,7 @@ class Dispatcher:
         if (
             route is not None
             and self.clients.many_workspaces
-            and fault.kind is FaultKind.PERMANENT
-            and fault.reason in TOKEN_GONE
+            and fault.reason in APP_GONE
         ):
             # The workspace's token no longer works: Rounds was uninstalled there (its event
             # may still be on its way). Stop nudging it, as the event would; tell nobody.
