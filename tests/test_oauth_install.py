@@ -3,11 +3,16 @@ installations kept in Rounds' own tables with every token encrypted."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import threading
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 from alembic import command
 from sqlalchemy import select, text
@@ -18,16 +23,18 @@ from bot.service import Database
 from bot.store.migrate import alembic_config, upgrade_to_head
 from bot.store.models import Installation, OAuthState, Workspace
 from bot.tokens import TokenCipher
+from bot.web import make_http_server
 from tests.fake_slack import FakeSlack
 from tests.schools import (
     CLIENT_ID,
+    CLIENT_SECRET,
     TOKEN_KEY,
     Browser,
     every_stored_text,
     install,
     school,
 )
-from tests.slack_requests import post
+from tests.slack_requests import SIGNING_SECRET, post
 from tests.test_journey import command_text
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parents[1] / "manifest.yml").read_text())
@@ -222,3 +229,37 @@ def test_upgrading_a_database_with_schools_in_it_keeps_every_row(database: Datab
         workspace = session.execute(select(Workspace)).scalar_one()
         assert workspace.uninstalled_at is None and workspace.enterprise_id is None
         assert session.execute(text("SELECT count(*) FROM people")).scalar_one() == 1
+
+
+def test_gunicorns_app_runs_oauth_mode_from_the_environment(
+    database_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`bot.wsgi:app`, imported as gunicorn does, with the three settings and no bot token."""
+    fake_slack.set_oauth_app(CLIENT_ID, CLIENT_SECRET)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.delenv("ROUNDS_COORDINATORS", raising=False)
+    for name, value in {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "ROUNDS_TOKEN_KEY": TOKEN_KEY,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": database_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delitem(sys.modules, "bot.wsgi", raising=False)
+    wsgi: Any = importlib.import_module("bot.wsgi")
+    server = make_http_server(wsgi.app, host="127.0.0.1", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert fake_slack.calls == []  # no token to check at start-up
+        url = f"http://127.0.0.1:{server.server_port}"
+        assert install(url, fake_slack, team_id="T0SCHOOLA").status == 200
+        slack = school(url, fake_slack, "T0SCHOOLA")
+        assert "/mentor request" in command_text(slack, "/mentor", "help", user="U0A")
+    finally:
+        server.shutdown()
+        server.server_close()
+        sys.modules.pop("bot.wsgi", None)
