@@ -661,11 +661,7 @@ class Dispatcher:
             delivery.pair_id,
             fault.reason,
         )
-        if (
-            route is not None
-            and self.clients.many_workspaces
-            and fault.reason in APP_GONE
-        ):
+        if route is not None and self.clients.many_workspaces and fault.reason in APP_GONE:
             # The workspace's token no longer works: Rounds was uninstalled there (its event
             # may still be on its way). Stop nudging it, as the event would; tell nobody.
             self.clients.token_refused(route.workspace)
