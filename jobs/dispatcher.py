@@ -57,7 +57,7 @@ from bot.slack_out import (
     workspace_clients,
 )
 from bot.store.db import SessionFactory
-from bot.store.deliveries import claim_due, claim_still_mine
+from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
 from bot.store.models import (
     Delivery,
     DeliveryKind,
@@ -205,8 +205,12 @@ class Dispatcher:
         holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.sessions = sessions
+        # Set when the process stops (bot.lifecycle): no new claims; posts in flight finish,
+        # claimed deliveries not yet started go back to the outbox.
+        self.stopping = stopping or threading.Event()
         self.client = client
         # One client per workspace (one for all in single-token mode): each delivery goes out
         # with its own workspace's token.
@@ -230,7 +234,7 @@ class Dispatcher:
         report = DispatchReport()
         started = time.monotonic()
         self.calendars = Calendars(self.holidays)  # blackouts as of this pass
-        while True:
+        while not self.stopping.is_set():
             real_now = self.clock()
             with self.sessions.begin() as session:
                 claimed = [
@@ -253,7 +257,8 @@ class Dispatcher:
             wait = self._workspace_wait()
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            time.sleep(min(wait, GATE_SLICE_SECONDS))
+            self.stopping.wait(min(wait, GATE_SLICE_SECONDS))
+        return report
 
     def _workspace_wait(self) -> float | None:
         """The shortest wait for a workspace whose whole budget is spent, if any is."""
@@ -275,6 +280,10 @@ class Dispatcher:
         return Route(workspace, client, self._gate(workspace))
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
+        if self.stopping.is_set():
+            with self.sessions.begin() as session:
+                release_unstarted(session, delivery_id=delivery_id, worker=self.worker)
+            return "retrying"
         moment = now or self.clock()
         try:
             return self.deliver(delivery_id, now=moment)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from bot.config import Settings
 from bot.domain.cadence import WorkingHours
 from bot.oauth.setup import installed_workspaces
@@ -33,7 +35,9 @@ def clients_for_jobs(
     return SingleWorkspaceClients(make(None))
 
 
-def make_dispatcher(settings: Settings, sessions: SessionFactory) -> Dispatcher:
+def make_dispatcher(
+    settings: Settings, sessions: SessionFactory, *, stopping: threading.Event | None = None
+) -> Dispatcher:
     # The dispatcher reschedules on 429 and 5xx itself, so other deliveries keep moving;
     # a client retrying inside the call would block them (and could post twice on a timeout).
     clients = clients_for_jobs(settings, sessions, retries=0)
@@ -43,4 +47,5 @@ def make_dispatcher(settings: Settings, sessions: SessionFactory) -> Dispatcher:
         hours=working_hours(settings),
         coordinators=settings.coordinators,
         holidays=settings.holidays,
+        stopping=stopping,
     )

@@ -9,7 +9,6 @@ through Slack's redirect, with a browser that keeps cookies.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -20,15 +19,17 @@ from email.message import Message
 from html import unescape
 
 import pytest
+from slack_bolt import App
 from sqlalchemy import inspect, select, text
 
-from bot.app import build_app
+from bot.app import build_app, make_listener_executor
 from bot.config import Settings
+from bot.http_server import HttpServer
 from bot.service import Database, Service
-from bot.web import make_http_server, make_wsgi_app
+from bot.web import make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.runtime import make_dispatcher
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 # A fixed Fernet key (and a second one for key rotation): tests must be repeatable.
@@ -54,21 +55,28 @@ def oauth_settings(fake_slack: FakeSlack, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def oauth_service(oauth_settings: Settings, database: Database) -> Service:
-    app = build_app(oauth_settings, database.sessions, read_sessions=database.read_sessions)
-    return Service(settings=oauth_settings, database=database, app=app)
+def oauth_service(oauth_settings: Settings, database: Database) -> Iterator[Service]:
+    listeners = make_listener_executor()
+    app = build_app(
+        oauth_settings,
+        database.sessions,
+        read_sessions=database.read_sessions,
+        listener_executor=listeners,
+    )
+    yield Service(settings=oauth_settings, database=database, app=app, listeners=listeners)
+    listeners.shutdown(wait=True)  # a listener's work after its ack belongs to this test
 
 
 @pytest.fixture
 def oauth_url(oauth_service: Service) -> Iterator[str]:
-    server = make_http_server(
-        make_wsgi_app(oauth_service.app, oauth_service.database.engine), host="127.0.0.1", port=0
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    server = serve(oauth_service.app, oauth_service.database)
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop(timeout=5)
+
+
+def serve(app: App, database: Database) -> HttpServer:
+    """The real WSGI app on the server `python -m bot` runs, on an ephemeral port."""
+    return HttpServer(make_wsgi_app(app, database.engine), host="127.0.0.1", port=0).start()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 CLIENT_ID, SECRET = "111.222", "s3cr3ts3cr3ts3cr3t"
 CONSENT = "http://slack.invalid/oauth/v2/authorize?" + urllib.parse.urlencode(

@@ -29,9 +29,9 @@ from bot.store.models import (
 )
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.schools import eventually, install, school
-from tests.slack_requests import SlackSender, block_action_payload
+from tests.slack_requests import SlackSender, block_action_payload, get
 from tests.test_journey import command_text
 
 A, B = "T0SCHOOLA", "T0SCHOOLB"
@@ -216,7 +216,7 @@ def test_home_tabs_and_program_counts_are_per_workspace(
     assert schools[B].event(student).status == 200
     assert SECRET_GOAL not in _home(fake_slack, STUDENT, B, 1)
     # Each Home tab lives in its own workspace.
-    assert fake_slack.home_tab(ADMIN, team=A) != fake_slack.home_tab(ADMIN, team=B)
+    assert fake_slack.home_view(ADMIN, team=A) != fake_slack.home_view(ADMIN, team=B)
 
 
 def test_the_export_holds_only_the_workspace_it_was_asked_in(
@@ -311,3 +311,25 @@ def test_every_call_for_a_workspace_uses_that_workspaces_token(
         }
     assert "G0SPACEA" in posts[A] and "G0SPACEA" not in posts[B]
     assert "G0SPACEB" in posts[B] and "G0SPACEB" not in posts[A]
+
+
+def test_the_operators_metrics_name_no_school_and_drop_one_that_left(
+    schools: dict[str, SlackSender], oauth_url: str, fake_slack: FakeSlack, database: Database
+) -> None:
+    """/metrics is the operator's: counts over every school, no IDs, nothing to page on for
+    a school that uninstalled Rounds (its data only waits to be deleted)."""
+
+    def scrape() -> str:
+        reply = get(f"{oauth_url}/metrics")
+        assert reply.status == 200
+        return reply.text
+
+    shown = scrape()
+    for name in (A, B, STUDENT, MENTOR, OTHER, ADMIN, SECRET_GOAL):
+        assert name not in shown
+    assert 'rounds_pairs{state="active"} 3.0' in shown
+    assert "rounds_pairs_going_cold 1.0" in shown
+    fake_slack.uninstall(A)
+    assert schools[A].event({"type": "app_uninstalled"}).status == 200
+    eventually(lambda: 'rounds_pairs{state="active"} 1.0' in scrape())
+    assert "rounds_pairs_going_cold 0.0" in scrape()

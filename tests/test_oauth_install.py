@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-import threading
 import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,13 +17,13 @@ from alembic import command
 from sqlalchemy import select, text
 
 from bot.config import Settings
+from bot.http_server import HttpServer
 from bot.oauth.setup import BOT_SCOPES
 from bot.service import Database
 from bot.store.migrate import alembic_config, upgrade_to_head
 from bot.store.models import Installation, OAuthState, Workspace
 from bot.tokens import TokenCipher
-from bot.web import make_http_server
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.schools import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -251,15 +250,13 @@ def test_gunicorns_app_runs_oauth_mode_from_the_environment(
         monkeypatch.setenv(name, value)
     monkeypatch.delitem(sys.modules, "bot.wsgi", raising=False)
     wsgi: Any = importlib.import_module("bot.wsgi")
-    server = make_http_server(wsgi.app, host="127.0.0.1", port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = HttpServer(wsgi.app, host="127.0.0.1", port=0).start()
     try:
         assert fake_slack.calls == []  # no token to check at start-up
-        url = f"http://127.0.0.1:{server.server_port}"
+        url = f"http://127.0.0.1:{server.port}"
         assert install(url, fake_slack, team_id="T0SCHOOLA").status == 200
         slack = school(url, fake_slack, "T0SCHOOLA")
         assert "/mentor request" in command_text(slack, "/mentor", "help", user="U0A")
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop(timeout=5)
         sys.modules.pop("bot.wsgi", None)

@@ -5,7 +5,6 @@ alike, and never twice for one refresh token."""
 from __future__ import annotations
 
 import io
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,16 +14,16 @@ from sqlalchemy import select, update
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, settings_from
+from bot.http_server import HttpServer
 from bot.oauth.setup import installed_workspaces
 from bot.service import Database
 from bot.store.models import Installation, Pair, Workspace
 from bot.tokens import TokenCipher, TokenKeyError, UnreadableTokenError, new_key, parse_keys
-from bot.web import make_http_server, make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.program import CommandFailedError
 from jobs.tick import tick
 from jobs.workspaces import run_rekey
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.schools import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -33,6 +32,7 @@ from tests.schools import (
     every_stored_text,
     install,
     school,
+    serve,
 )
 from tests.test_journey import command_text
 
@@ -80,7 +80,7 @@ def test_all_three_settings_mean_oauth_mode_without_a_bot_token() -> None:
     assert settings_from(OAUTH | {"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}).slack_bot_token is None
     single = settings_from({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET})
     assert not single.oauth_mode and single.slack_bot_token == "xoxb-1-2-abc"
-    assert "client_secret" not in repr(settings) and TOKEN_KEY not in repr(settings)
+    assert CLIENT_SECRET not in repr(settings) and TOKEN_KEY not in repr(settings)
 
 
 @pytest.mark.parametrize(
@@ -220,11 +220,9 @@ def test_two_processes_refreshing_at_once_spend_the_refresh_token_once(
 # --- key rotation ----------------------------------------------------------------------------
 
 
-def serve(settings: Settings, database: Database) -> tuple[str, object]:
+def served(settings: Settings, database: Database) -> HttpServer:
     app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
-    server = make_http_server(make_wsgi_app(app, database.engine), host="127.0.0.1", port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
+    return serve(app, database)
 
 
 def test_a_new_key_first_an_old_key_after_then_rekey(
@@ -236,12 +234,12 @@ def test_a_new_key_first_an_old_key_after_then_rekey(
     only_new = replace(oauth_settings, token_key=NEW_TOKEN_KEY)
 
     def answered(settings: Settings) -> str:
-        url, server = serve(settings, database)
+        server = served(settings, database)
         try:
+            url = f"http://127.0.0.1:{server.port}"
             return command_text(school(url, fake_slack, "T0SCHOOLA"), "/mentor", "help", user="U0A")
         finally:
-            server.shutdown()  # type: ignore[attr-defined]
-            server.server_close()  # type: ignore[attr-defined]
+            server.stop(timeout=5)
 
     assert "/mentor request" in answered(both)  # the old key still decrypts
     assert "not installed" in answered(only_new)  # dropped too soon: unreadable

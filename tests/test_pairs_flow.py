@@ -23,8 +23,8 @@ from bot.store.models import (
     Pair,
     PairState,
 )
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import (
     SlackSender,
     block_action_payload,

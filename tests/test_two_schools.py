@@ -26,7 +26,7 @@ from bot.store.models import (
 )
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.schools import (
     eventually,
     every_stored_text,

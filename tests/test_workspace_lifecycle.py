@@ -36,8 +36,8 @@ from jobs.dispatcher import Dispatcher
 from jobs.program import CommandFailedError
 from jobs.runtime import make_dispatcher
 from jobs.tick import run_planner, tick
+from sandbox.fake_slack import FakeSlack
 from tests.conftest import NUDGE_START
-from tests.fake_slack import FakeSlack
 from tests.schools import eventually, install, school
 from tests.slack_requests import TEAM_ID, SlackSender
 from tests.test_isolation import make_pair_in
