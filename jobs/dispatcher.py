@@ -43,6 +43,7 @@ from bot.domain.program.attention import needs_attention
 from bot.domain.program.calendar import Calendars, WorkingCalendar
 from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
+from bot.domain.themes import theme_of_next_prompt
 from bot.slack_out import (
     APP_GONE,
     Fault,
@@ -67,6 +68,7 @@ from bot.store.models import (
     Person,
     Workspace,
 )
+from jobs import relationship
 
 log = logging.getLogger("rounds.dispatcher")
 
@@ -463,13 +465,20 @@ class Dispatcher:
 
     def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
+        composed = relationship.compose(session, delivery, pair)
+        if composed is not None:
+            return Outgoing(composed.recipients, composed.text, composed.blocks)
         if delivery.kind is DeliveryKind.PROMPT:
             open_goals = [
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
                 for goal in goals.open_goals_of_pair(session, pair)
             ]
             text, blocks = nudge_blocks.prompt(
-                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals
+                pair_id=pair.id,
+                mentee=mentee,
+                mentor=mentor,
+                goals=open_goals,
+                theme=theme_of_next_prompt(session, pair).value,
             )
             return Outgoing([], text, blocks)
         if delivery.kind is DeliveryKind.FOLLOW_UP:
@@ -477,8 +486,6 @@ class Dispatcher:
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
         if delivery.kind is DeliveryKind.GRATITUDE:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
-        if delivery.kind is DeliveryKind.WRAP_UP:
-            return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
         if delivery.kind is DeliveryKind.WELCOME:
             text, blocks = pair_blocks.welcome(
                 mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()

@@ -198,8 +198,14 @@ def dispatcher(settings: Settings, database: Database) -> Dispatcher:
 
 @pytest.fixture
 def pair_id(database: Database, fake_slack: FakeSlack) -> int:
-    """An active pair (both in New York) with its check-in space open, started NUDGE_START."""
+    """An active pair (both in New York) with its check-in space open, started NUDGE_START,
+    its kick-off behind it (tests of the kick-off make their own pairs)."""
     fake_slack.add_channel(NUDGE_SPACE, members=[NUDGE_MENTEE, NUDGE_MENTOR])
     return make_pair(
-        database, mentee=NUDGE_MENTEE, mentor=NUDGE_MENTOR, now=NUDGE_START, channel=NUDGE_SPACE
+        database,
+        mentee=NUDGE_MENTEE,
+        mentor=NUDGE_MENTOR,
+        now=NUDGE_START,
+        channel=NUDGE_SPACE,
+        kick_off_behind_it=True,
     )

@@ -333,3 +333,14 @@ def test_the_operators_metrics_name_no_school_and_drop_one_that_left(
     assert schools[A].event({"type": "app_uninstalled"}).status == 200
     eventually(lambda: 'rounds_pairs{state="active"} 1.0' in scrape())
     assert "rounds_pairs_going_cold 0.0" in scrape()
+
+
+def test_the_mentor_directory_lists_only_its_own_workspace(
+    schools: dict[str, SlackSender], fake_slack: FakeSlack
+) -> None:
+    shown = command_text(
+        schools[A], "/mentor", "offer transplant surgery research", user="U0SURGEON"
+    )
+    assert "transplant" in shown.lower(), shown
+    assert "U0SURGEON" in command_text(schools[A], "/mentor", "find transplant", user=STUDENT)
+    assert "U0SURGEON" not in command_text(schools[B], "/mentor", "find transplant", user=STUDENT)

@@ -81,11 +81,21 @@ def home_view(
     pairs: Sequence[HomePair],
     recent: Sequence[RecentCheckIn],
     program: Program | None,
+    history: Sequence[Block] = (),
+    directory: Sequence[Block] = (),
 ) -> dict[str, object]:
+    """`history` (past pairs) and `directory` (the mentor pool, for coordinators) come built."""
     blocks: list[Block] = [header("Your mentorship")]
     if not pairs and program is not None:
         blocks.append(
             section("You coordinate the program; your own pairs would show here. `/mentor help`")
+        )
+    elif not pairs and history:
+        blocks.append(
+            section(
+                "You have no current pairs. `/mentor find [topics]` shows mentors with open "
+                "seats; `/mentor help` shows everything Rounds can do."
+            )
         )
     elif not pairs:
         blocks.append(
@@ -108,6 +118,7 @@ def home_view(
             for item in recent
         ]
         blocks.append(section("*Recent check-ins*\n" + "\n".join(lines)))
+    blocks.extend(history)
     if program is not None:
         blocks.append(divider())
         blocks.append(header("Program summary"))
@@ -126,7 +137,7 @@ def home_view(
         )
         if program.attention is not None:
             tools = tools_blocks()
-            budget = VIEW_LIMIT - len(blocks) - len(tools) - 1
+            budget = VIEW_LIMIT - len(blocks) - len(tools) - len(directory) - 1
             blocks.extend(attention_blocks(program.attention, budget=budget))
             blocks.extend(tools)
         elif program.going_cold:
@@ -141,6 +152,7 @@ def home_view(
                     ":snowflake: *Going cold* (two prompts in a row unanswered)\n" + "\n".join(cold)
                 )
             )
+        blocks.extend(directory)
     blocks.append(
         context("`/mentor help` lists every command. Rounds never stores what you write.")
     )

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain import relationship_nudges
 from bot.domain.cadence import (
     WorkingHours,
     is_working_day,
@@ -296,10 +297,10 @@ class Decision:
 
 SEND = Decision(Verdict.SEND)
 _NEEDS_RUNNING_PAIR = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind.GRATITUDE)
-_ONLY_ON_ITS_DAY = _NEEDS_RUNNING_PAIR
+_ONLY_ON_ITS_DAY = (*_NEEDS_RUNNING_PAIR, *relationship_nudges.ONLY_ON_ITS_DAY)
 
 
-_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP)
+_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP, *relationship_nudges.KINDS)
 
 
 def _after_blackout(
@@ -338,6 +339,9 @@ def decide(
         if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
             return Decision(Verdict.SKIP, f"pair {pair.state.value}")
         return SEND
+    objection = relationship_nudges.objection(session, delivery, pair)
+    if objection is not None:
+        return Decision(Verdict.SKIP, objection)
     if delivery.kind in _KEPT_OFF_BLACKOUTS:
         blackout = _blackout_for_space(pair, now, calendar)
         if blackout is not None:
@@ -349,7 +353,7 @@ def decide(
             return Decision(Verdict.SKIP, "its prompt was not sent")
         if answered_since(session, pair, prompt.finished_at):
             return Decision(Verdict.SKIP, "answered")
-    tz = zone(pair.mentee.tz)
+    tz = zone(relationship_nudges.recipient_zone(delivery, pair))
     local_now = now.astimezone(tz)
     in_hours = is_working_day(local_now.date()) and hours.contains(
         local_now.time().replace(tzinfo=None)
@@ -363,6 +367,6 @@ def decide(
         if local_now.date() != due_day or (after_hours and not just_late):
             return Decision(Verdict.SKIP, f"missed: due {due_day.isoformat()}")
         return SEND
-    if delivery.kind is DeliveryKind.WRAP_UP and not in_hours:
+    if delivery.kind in relationship_nudges.IN_RECIPIENTS_HOURS and not in_hours:
         return Decision(Verdict.LATER, "outside working hours", next_working_moment(now, tz, hours))
     return SEND

@@ -8,6 +8,7 @@ from bot.listeners import (
     actions,
     commands,
     direct_messages,
+    endings,
     events,
     home,
     installs,
@@ -19,6 +20,7 @@ from bot.listeners import (
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    endings.register(app)
     views.register(app)
     direct_messages.register(app)  # before events: both listen to `message`
     events.register(app)

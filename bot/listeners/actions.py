@@ -11,9 +11,9 @@ from bot.blocks import goals as goal_blocks
 from bot.blocks import home as home_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
-from bot.domain import checkins, pairs, people
+from bot.domain import checkins, endings, pairs, people
 from bot.domain.errors import UserError
-from bot.domain.nudges import plan_wrap_up, snooze
+from bot.domain.nudges import snooze
 from bot.listeners.commands.checkin import (
     choice_payload,
     open_form,
@@ -22,6 +22,7 @@ from bot.listeners.commands.checkin import (
 )
 from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.commands.mentor import start_pair
+from bot.listeners.endings import tell_catch_ups_stopped
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
 from bot.listeners.parsing import parse_date
@@ -115,9 +116,13 @@ def handle_end_confirm(request: SlackRequest) -> None:
     )
     if pair is None or not allowed:
         raise UserError(STALE)
-    pairs.end(pair, actor=me, now=request.now)
-    plan_wrap_up(request.session, pair=pair, hours=request.hours, now=request.now)
+    ending = endings.end_pair(
+        request.session, pair=pair, actor=me, hours=request.hours, now=request.now
+    )
     request.session.commit()
+    if ending.was_alumni:
+        tell_catch_ups_stopped(request, pair, actor=me)
+        return
     replace_button_message(
         request, ":wave: The pair has ended. Its history is kept; no more nudges."
     )

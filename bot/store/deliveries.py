@@ -9,27 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
     Pair,
     PairState,
-    Workspace,
 )
 from bot.store.upsert import insert_ignoring_duplicates
 
 _WITH_MEMBERS = (selectinload(Pair.mentee), selectinload(Pair.mentor))
-
-
-def _installed() -> ColumnElement[bool]:
-    """Pairs of workspaces Rounds is installed in: an uninstalled one gets nothing planned."""
-    return Pair.workspace_id.not_in(
-        select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))
-    )
 
 
 def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequence[Pair]:
@@ -37,7 +30,7 @@ def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequ
     return (
         session.execute(
             select(Pair)
-            .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now, _installed())
+            .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now, pair_is_installed())
             .order_by(Pair.next_prompt_at)
             .limit(limit)
             .options(*_WITH_MEMBERS)
@@ -61,7 +54,7 @@ def pairs_with_pause_over(
                 Pair.state == PairState.PAUSED,
                 Pair.paused_until <= today_utc + timedelta(days=1),
                 Pair.id > after_id,
-                _installed(),
+                pair_is_installed(),
             )
             .order_by(Pair.id)
             .limit(limit)

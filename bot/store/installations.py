@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import (
@@ -123,6 +123,14 @@ def forget_expired_states(session: Session, *, now: datetime) -> None:
 
 
 # --- workspaces coming and going -------------------------------------------------------------
+
+
+def pair_is_installed() -> ColumnElement[bool]:
+    """A condition on Pair: its workspace has Rounds installed. Nothing is planned for a
+    workspace that uninstalled it; its rows only wait to be deleted."""
+    return Pair.workspace_id.not_in(
+        select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))
+    )
 
 
 def workspace(session: Session, *, team_id: str) -> Workspace | None:

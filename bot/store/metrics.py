@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Delivery, DeliveryStatus, Pair, PairState, Workspace
+from bot.store.installations import pair_is_installed
+from bot.store.models import Delivery, DeliveryStatus, Pair, PairState
 
 # Waiting to go out (or being sent): what "the oldest due delivery" is taken from.
 _UNSENT = (DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
@@ -44,9 +45,7 @@ def program_numbers(session: Session, *, now: datetime) -> ProgramNumbers:
     ).scalar_one()
     # Pairs of a workspace that uninstalled Rounds wait 30 days to be deleted; nothing about
     # them is the operator's to page on.
-    installed = Pair.workspace_id.not_in(
-        select(Workspace.id).where(Workspace.uninstalled_at.is_not(None))
-    )
+    installed = pair_is_installed()
     pairs = {
         str(state): int(count)
         for state, count in session.execute(

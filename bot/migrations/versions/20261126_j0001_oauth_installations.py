@@ -1,7 +1,7 @@
 """oauth installations: many workspaces, tokens encrypted at rest, uninstalled workspaces
 
 Revision ID: j0001
-Revises: d0001_one_live_pair
+Revises: g0001
 Create Date: 2026-11-26 13:38:13.837183
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "j0001"
-down_revision: str | None = "d0001_one_live_pair"
+down_revision: str | None = "g0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
