@@ -186,13 +186,19 @@ def test_a_token_slack_refuses_stops_that_workspace_quietly(
 ) -> None:
     fake_slack.uninstall(A)  # ... and Slack's app_uninstalled event has not arrived yet
     report = tick(database.sessions, oauth_dispatcher, now=first_prompt(database))
-    assert (report.dispatch.sent, report.dispatch.skipped, report.dispatch.failed) == (1, 1, 0)
+    assert report.dispatch.failed == 0
     assert prompts_posted(fake_slack) == ["G0SPACEB"]
     marked = workspace(database, A)
     assert marked is not None and marked.uninstalled_at is not None
     with database.sessions() as session:
         pair_a = session.execute(select(Pair).where(Pair.workspace_id == marked.id)).scalar_one()
         assert pair_a.state is PairState.ACTIVE  # not paused: nobody to tell, nothing to fix
+        outcomes_a = session.execute(
+            select(Delivery.status, Delivery.outcome).where(Delivery.pair_id == pair_a.id)
+        ).all()
+        # The refused post, and whatever else A had waiting: skipped, none sent or failed.
+        assert (DeliveryStatus.SKIPPED, f"{UNINSTALLED}: token_revoked") in outcomes_a
+        assert {status for status, _ in outcomes_a} == {DeliveryStatus.SKIPPED}
         alerts = session.execute(
             select(func.count())
             .select_from(Delivery)
