@@ -47,7 +47,7 @@ from bot.blocks import pairs as pair_blocks
 from bot.blocks import program as program_blocks
 from bot.blocks.home import GoalLine
 from bot.domain import goals as goal_rules
-from bot.domain import people
+from bot.domain import people, workspaces
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import (
     Verdict,
@@ -62,14 +62,17 @@ from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
 from bot.domain.themes import theme_for, theme_of_next_prompt
 from bot.slack_out import (
+    APP_GONE,
     Fault,
     FaultKind,
     SlackClient,
+    WorkspaceClients,
     classify,
     dm_channel,
     ensure_checkin_space,
     find_own_post,
     post_nudge,
+    workspace_clients,
 )
 from bot.store.db import SessionFactory
 from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
@@ -81,6 +84,7 @@ from bot.store.models import (
     Pair,
     PairState,
     Person,
+    Workspace,
 )
 from bot.store.outbox import (
     Sent,
@@ -91,6 +95,7 @@ from bot.store.outbox import (
     remember_dm_channels,
     renew_leases,
     rows_for,
+    skip_unposted,
 )
 from bot.store.themes import prompts_sent_by_pair
 from bot.store.upsert import insert_many_ignoring_duplicates
@@ -109,12 +114,17 @@ PACING_HORIZON = timedelta(seconds=5)
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
-    joinedload(Delivery.person),
+    joinedload(Delivery.pair).joinedload(Pair.workspace),
+    joinedload(Delivery.person).joinedload(Person.workspace),
 ]
 BATCH = 50
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+# A pass with nothing to claim while a workspace's rate limit runs waits in slices this long,
+# so another workspace's delivery that falls due meanwhile is not held up behind it.
+GATE_SLICE_SECONDS = 1.0
+NOT_INSTALLED = "not installed: Rounds holds no token for this workspace"
 
 
 @dataclass
@@ -149,6 +159,7 @@ class Ready:
     known_dm: str | None
     outgoing: Outgoing
     follow_up_at: datetime | None  # a prompt's follow-up, planned with the prompt's post
+    workspace: Workspace  # whose token and rate limits it goes out with
     slot: float = 0.0  # time.monotonic() from which a live pass may post it
 
 
@@ -162,6 +173,8 @@ class Posted:
     lost: bool = False  # the lease ran out and another dispatcher re-claimed it
     unexpected: Exception | None = None
     unstarted: bool = False  # the process began stopping before this post started
+    not_installed: bool = False  # Rounds holds no token for its workspace any more
+    route: Route | None = None
 
 
 @dataclass
@@ -368,11 +381,20 @@ class RateGate:
             return (self.workspace_until - now).total_seconds()
 
 
+@dataclass(frozen=True)
+class Route:
+    """How a delivery reaches its workspace: that workspace's own client and rate gate."""
+
+    workspace: Workspace
+    client: SlackClient
+    gate: RateGate
+
+
 class Dispatcher:
     def __init__(
         self,
         sessions: SessionFactory,
-        client: SlackClient,
+        client: SlackClient | WorkspaceClients,
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
@@ -386,12 +408,17 @@ class Dispatcher:
         # claimed deliveries not yet started go back to the outbox.
         self.stopping = stopping or threading.Event()
         self.client = client
+        # One client per workspace (one for all in single-token mode): each delivery goes out
+        # with its own workspace's token.
+        self.clients = workspace_clients(client)
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
         self.holidays = holidays
         self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
-        self.gate = RateGate()
+        # Slack's rate limits are per workspace: one workspace's 429 holds only its own.
+        self.gates: dict[int, RateGate] = {}
+        self.gates_lock = threading.Lock()
         self.clock = clock  # the real clock: leases are measured on it
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sender")
         self.live = False
@@ -417,11 +444,30 @@ class Dispatcher:
                 report.add(outcome)
             if batch.claimed:
                 continue
-            wait = self.gate.workspace_wait(self.clock())
+            wait = self._workspace_wait()
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            self.stopping.wait(wait)
+            self.stopping.wait(min(wait, GATE_SLICE_SECONDS))
         return report
+
+    def _workspace_wait(self) -> float | None:
+        """The shortest wait for a workspace whose whole budget is spent, if any is."""
+        at = self.clock()
+        with self.gates_lock:
+            gates = list(self.gates.values())
+        waits = [wait for gate in gates if (wait := gate.workspace_wait(at)) is not None]
+        return min(waits, default=None)
+
+    def _gate(self, workspace: Workspace) -> RateGate:
+        with self.gates_lock:
+            return self.gates.setdefault(workspace.id, RateGate())
+
+    def _route(self, workspace: Workspace) -> Route | None:
+        """The workspace's client and gate; None when Rounds cannot act there."""
+        client = self.clients.client_for(workspace)
+        if client is None:
+            return None
+        return Route(workspace, client, self._gate(workspace))
 
     # --- batches -----------------------------------------------------------------------------
 
@@ -449,6 +495,20 @@ class Dispatcher:
                 if self._one_by_one(delivery):
                     batch.one_by_one.append(delivery.id)
                     continue
+                assert delivery.pair is not None  # a person's deliveries go one by one
+                if delivery.pair.workspace.uninstalled_at is not None:
+                    # Uninstalled: nothing more goes out, whatever was planned.
+                    batch.outcomes.append(
+                        self._finish(
+                            session,
+                            delivery,
+                            DeliveryStatus.SKIPPED,
+                            workspaces.UNINSTALLED,
+                            moment,
+                            commit=False,
+                        )
+                    )
+                    continue
                 try:
                     ready = self._prepare(session, delivery, goals_by_pair, sent_by_pair, moment)
                 except Exception:
@@ -463,7 +523,8 @@ class Dispatcher:
                     continue
                 if now is None:
                     # Live: post no faster than Slack's one message a second per channel.
-                    ready.slot = self.gate.reserve_slot(ready.target, paced_from)
+                    gate = self._gate(ready.workspace)
+                    ready.slot = gate.reserve_slot(ready.target, paced_from)
                     if ready.slot - paced_from > PACING_HORIZON.total_seconds():
                         until = moment + timedelta(seconds=ready.slot - paced_from)
                         self._hand_back(delivery, until)
@@ -531,7 +592,7 @@ class Dispatcher:
             target = delivery.channel_id or str(pair.checkin_channel_id)
         else:
             return None
-        held = self.gate.held_until(target, now)
+        held = self._gate(pair.workspace).held_until(target, now)
         if held is not None:
             self._hand_back(delivery, held)
             return "retrying"
@@ -549,6 +610,7 @@ class Dispatcher:
                 if delivery.kind is DeliveryKind.PROMPT
                 else None
             ),
+            workspace=pair.workspace,
         )
 
     @staticmethod
@@ -564,12 +626,27 @@ class Dispatcher:
     def _post_batch(self, batch: Batch, now: datetime | None) -> list[str]:
         if not batch.ready:
             return []
+        # Each workspace's client, found after the claim committed: finding a token may mean
+        # refreshing it, in a transaction of its own.
+        routes: dict[int, Route | None] = {}
+        for ready in batch.ready:
+            if ready.workspace.id not in routes:
+                routes[ready.workspace.id] = self._route(ready.workspace)
         results = list(
-            self.pool.map(lambda ready: self._post_ready(batch, ready, now), batch.ready)
+            self.pool.map(
+                lambda ready: self._post_ready(batch, ready, routes[ready.workspace.id], now),
+                batch.ready,
+            )
         )
         return self._record(batch, results, now or self.clock())
 
-    def _post_ready(self, batch: Batch, ready: Ready, now: datetime | None) -> Posted:
+    def _post_ready(
+        self, batch: Batch, ready: Ready, route: Route | None, now: datetime | None
+    ) -> Posted:
+        if route is None:
+            with batch.lock:
+                batch.unfinished.discard(ready.delivery_id)
+            return Posted(ready, not_installed=True)
         if now is None:
             delay = ready.slot - time.monotonic()
             if delay > 0:
@@ -578,16 +655,16 @@ class Dispatcher:
         if self.stopping.is_set():
             return Posted(ready, held=None, unstarted=True)  # the process is stopping
         try:
-            held = self.gate.held_until(ready.target, moment)
+            held = route.gate.held_until(ready.target, moment)
             if held is not None:
                 return Posted(ready, held=held)
             if not self._still_leased(batch, ready):
                 return Posted(ready, lost=True)
             if now is None:
-                self.gate.wait_for_turn(ready.target)
+                route.gate.wait_for_turn(ready.target)
             try:
                 channel, ts = post_nudge(
-                    self.client,
+                    route.client,
                     channel=ready.target,
                     text=ready.outgoing.text,
                     blocks=ready.outgoing.blocks,
@@ -597,9 +674,9 @@ class Dispatcher:
             except Exception as error:
                 fault = classify(error)  # re-raises what is not a Slack fault
                 if fault.kind is FaultKind.RATE_LIMITED:
-                    self.gate.rate_limited(ready.target, moment, fault.retry_after)
-                return Posted(ready, fault=fault)
-            self.gate.posted(ready.target, moment)
+                    route.gate.rate_limited(ready.target, moment, fault.retry_after)
+                return Posted(ready, fault=fault, route=route)
+            route.gate.posted(ready.target, moment)
             return Posted(ready, channel=channel, ts=ts)
         except Exception as error:
             log.exception("delivery %s failed unexpectedly", ready.delivery_id)
@@ -672,6 +749,13 @@ class Dispatcher:
                 until=[(r.ready.delivery_id, r.held) for r in held if r.held is not None],
                 worker=self.worker,
             )
+            skip_unposted(
+                session,
+                delivery_ids=[r.ready.delivery_id for r in results if r.not_installed],
+                worker=self.worker,
+                outcome=NOT_INSTALLED,
+                now=now,
+            )
             # Stopping: what never started is due again at once, for any dispatcher.
             release_unposted(
                 session,
@@ -682,6 +766,7 @@ class Dispatcher:
             session.commit()
         unstarted = sum(1 for r in results if r.unstarted)
         outcomes += ["sent"] * len(sent) + ["retrying"] * (len(held) + unstarted)
+        outcomes += ["skipped"] * sum(1 for r in results if r.not_installed)
         for result in results:
             if result.lost:
                 outcomes.append("retrying")  # another dispatcher has it now
@@ -690,10 +775,12 @@ class Dispatcher:
                     self._after_unexpected(result.ready.delivery_id, result.unexpected, now)
                 )
             elif result.fault is not None:
-                outcomes.append(self._fault_of(result.ready.delivery_id, result.fault, now))
+                outcomes.append(
+                    self._fault_of(result.ready.delivery_id, result.fault, now, result.route)
+                )
         return outcomes
 
-    def _fault_of(self, delivery_id: int, fault: Fault, now: datetime) -> str:
+    def _fault_of(self, delivery_id: int, fault: Fault, now: datetime, route: Route | None) -> str:
         """A batch's post Slack refused or did not answer: handled as one delivery's fault."""
         try:
             with self.sessions() as session:
@@ -704,7 +791,7 @@ class Dispatcher:
                 # This attempt was its first possible post (in-doubt ones go one by one), and
                 # a refused post never landed: only that is known not to be in Slack.
                 failure = SendFailedError(fault, nothing_posted=True)
-                return self._fault(session, delivery, delivery.pair, failure, now)
+                return self._fault(session, delivery, delivery.pair, failure, now, route)
         except Exception:
             log.exception("delivery %s could not be rescheduled", delivery_id)
             return "retrying"
@@ -761,8 +848,22 @@ class Dispatcher:
                 return "retrying"  # someone re-claimed it after our lease ran out
             assert delivery is not None
             pair = delivery.pair
+            workspace = pair.workspace if pair is not None else None
+            if workspace is None and delivery.person is not None:
+                workspace = delivery.person.workspace
+            if workspace is not None and workspace.uninstalled_at is not None:
+                # Uninstalled: nothing more goes out, whatever was planned.
+                return self._finish(
+                    session, delivery, DeliveryStatus.SKIPPED, workspaces.UNINSTALLED, now
+                )
+            # Finding the workspace's token may mean refreshing it, in a transaction of its
+            # own; on SQLite this one must not hold the write lock meanwhile.
+            session.commit()
+            route = self._route(workspace) if workspace is not None else None
+            if route is None:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOT_INSTALLED, now)
             if pair is None:
-                return self._deliver_to_person(session, delivery, now)
+                return self._deliver_to_person(session, delivery, route, now)
             outgoing = self._compose(session, delivery, pair)
             if outgoing is None:
                 return self._finish(
@@ -773,10 +874,10 @@ class Dispatcher:
                 # Slack may have this post already: that comes before any rule. A prompt
                 # the mentee saw is sent, even when its day has passed since.
                 try:
-                    already = self._earlier_posts(delivery, pair, outgoing)
+                    already = self._earlier_posts(route, delivery, pair, outgoing)
                 except Exception as error:
                     return self._fault(
-                        session, delivery, pair, SendFailedError(classify(error)), now
+                        session, delivery, pair, SendFailedError(classify(error)), now, route
                     )
             if not already:
                 if delivery.attempts > MAX_ATTEMPTS:
@@ -811,11 +912,12 @@ class Dispatcher:
                     delivery.attempts -= 1  # waiting for working hours is not an attempt
                     session.commit()
                     return "retrying"
-            return self._post(session, delivery, pair, outgoing, already=already, now=now)
+            return self._post(session, route, delivery, pair, outgoing, already=already, now=now)
 
     def _post(
         self,
         session: Session,
+        route: Route,
         delivery: Delivery,
         pair: Pair | None,
         outgoing: Outgoing,
@@ -824,21 +926,24 @@ class Dispatcher:
         now: datetime,
     ) -> str:
         try:
-            self._send(session, delivery, pair, outgoing, already=already, now=now)
+            self._send(session, route, delivery, pair, outgoing, already=already, now=now)
         except LostClaimError:
             session.rollback()
             return "retrying"  # our lease ran out and another dispatcher has it now
         except SendFailedError as failure:
-            return self._fault(session, delivery, pair, failure, now)
+            return self._fault(session, delivery, pair, failure, now, route)
         except Exception as error:
             # A lookup or space opening failed: nothing new was posted by this attempt.
-            return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
+            fault = SendFailedError(classify(error))
+            return self._fault(session, delivery, pair, fault, now, route)
         return "sent"
 
     def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
         return self.calendars.for_workspace(session, pair.workspace_id, now=now)
 
-    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+    def _deliver_to_person(
+        self, session: Session, delivery: Delivery, route: Route, now: datetime
+    ) -> str:
         """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
         person = delivery.person
         if person is None or delivery.kind is not DeliveryKind.DIGEST:
@@ -847,9 +952,10 @@ class Dispatcher:
         if delivery.in_doubt:
             # As for a pair's nudges: a digest Slack already has is sent, whatever the rules.
             try:
-                already = self._earlier_posts(delivery, None, Outgoing([person], "", []))
+                already = self._earlier_posts(route, delivery, None, Outgoing([person], "", []))
             except Exception as error:
-                return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+                fault = SendFailedError(classify(error))
+                return self._fault(session, delivery, None, fault, now, route)
         if already:
             outgoing = Outgoing([person], "", [])
         else:
@@ -868,7 +974,7 @@ class Dispatcher:
             if not attention:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
             outgoing = Outgoing([person], *program_blocks.digest(attention))
-        return self._post(session, delivery, None, outgoing, already=already, now=now)
+        return self._post(session, route, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
 
@@ -937,7 +1043,7 @@ class Dispatcher:
     # --- sending -----------------------------------------------------------------------------
 
     def _earlier_posts(
-        self, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
+        self, route: Route, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
     ) -> dict[str, tuple[str, str]]:
         """This delivery's posts Slack already has, found by their metadata: target ->
         (channel, ts). A target is a recipient's DM (as `_send` names it) or the space."""
@@ -949,13 +1055,13 @@ class Dispatcher:
 
         def look(target: str, channel: str) -> None:
             ts = find_own_post(
-                self.client, channel=channel, thread_ts=outgoing.thread_ts, matches=ours
+                route.client, channel=channel, thread_ts=outgoing.thread_ts, matches=ours
             )
             if ts:
                 found[target] = (channel, ts)
 
         for person in outgoing.recipients:
-            channel = person.dm_channel_id or dm_channel(self.client, person.slack_user_id)
+            channel = person.dm_channel_id or dm_channel(route.client, person.slack_user_id)
             look(person.dm_channel_id or person.slack_user_id, channel)
         if not outgoing.recipients:
             # The space is committed before any post to it: no space, nothing was posted.
@@ -967,6 +1073,7 @@ class Dispatcher:
     def _send(
         self,
         session: Session,
+        route: Route,
         delivery: Delivery,
         pair: Pair | None,
         outgoing: Outgoing,
@@ -987,7 +1094,7 @@ class Dispatcher:
             targets = [(delivery.channel_id, None)]
         else:
             assert pair is not None, "only a pair's deliveries go to a check-in space"
-            targets = [(self._open_space(pair, now), None)]
+            targets = [(self._open_space(route, pair, now), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
@@ -996,7 +1103,7 @@ class Dispatcher:
                 channel, ts = already[target]
                 reached.append(target)
                 continue
-            held = self.gate.held_until(target, now)
+            held = route.gate.held_until(target, now)
             if held is not None:
                 raise SendFailedError(
                     None, nothing_posted=not (was_in_doubt or reached), until=held
@@ -1010,7 +1117,7 @@ class Dispatcher:
                 raise LostClaimError(delivery.id)
             try:
                 channel, ts = post_nudge(
-                    self.client,
+                    route.client,
                     channel=target,
                     text=outgoing.text,
                     blocks=outgoing.blocks,
@@ -1020,7 +1127,7 @@ class Dispatcher:
             except Exception as error:
                 fault = classify(error)
                 if fault.kind is FaultKind.RATE_LIMITED:
-                    self.gate.rate_limited(target, now, fault.retry_after)
+                    route.gate.rate_limited(target, now, fault.retry_after)
                 if fault.kind is FaultKind.PERMANENT and len(targets) > 1:
                     # One coordinator who left must not keep the others from hearing.
                     refused.append(fault)
@@ -1029,7 +1136,7 @@ class Dispatcher:
                     fault, nothing_posted=not (was_in_doubt or reached)
                 ) from error
             reached.append(target)
-            self.gate.posted(target, now)
+            route.gate.posted(target, now)
             if person is not None:
                 person.dm_channel_id = channel
         if not reached:
@@ -1047,26 +1154,26 @@ class Dispatcher:
             )
         session.commit()
 
-    def _open_space(self, pair: Pair, now: datetime) -> str:
+    def _open_space(self, route: Route, pair: Pair, now: datetime) -> str:
         """The pair's check-in space, opened now (conversations.open) if it has none yet:
         paced on live passes, and held for Retry-After once Slack refuses an opening."""
         if pair.checkin_channel_id:
             return pair.checkin_channel_id
-        held = self.gate.opening_held_until(now)
+        held = route.gate.opening_held_until(now)
         if held is not None:
             # No space, so nothing of this delivery can have been posted.
             raise SendFailedError(None, nothing_posted=True, until=held)
         if self.live:
-            self.gate.wait_to_open()
+            route.gate.wait_to_open()
         try:
-            space = ensure_checkin_space(self.client, pair)
+            space = ensure_checkin_space(route.client, pair)
         except SlackApiError as error:
             fault = classify(error)
             if fault.kind is FaultKind.RATE_LIMITED:
-                self.gate.opening_refused(now, fault.retry_after)
+                route.gate.opening_refused(now, fault.retry_after)
                 raise SendFailedError(fault, nothing_posted=True) from error
             raise
-        self.gate.opened()
+        route.gate.opened()
         return space
 
     def _finish(
@@ -1099,6 +1206,7 @@ class Dispatcher:
         pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
+        route: Route | None = None,
     ) -> str:
         session.rollback()  # drop whatever the failed send left half-done; the row is reloaded
         fault = failure.fault
@@ -1122,6 +1230,18 @@ class Dispatcher:
             delivery.pair_id,
             fault.reason,
         )
+        if route is not None and self.clients.many_workspaces and fault.reason in APP_GONE:
+            # The workspace's token no longer works: Rounds was uninstalled there (its event
+            # may still be on its way). Stop nudging it, as the event would; tell nobody.
+            self.clients.token_refused(route.workspace)
+            workspaces.token_refused(session, workspace=route.workspace, now=now)
+            return self._finish(
+                session,
+                delivery,
+                DeliveryStatus.SKIPPED,
+                f"{workspaces.UNINSTALLED}: {fault.reason}",
+                now,
+            )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             self._retry_later(session, delivery, fault.reason, now)
             return "retrying"

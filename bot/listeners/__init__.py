@@ -11,6 +11,7 @@ from bot.listeners import (
     endings,
     events,
     home,
+    installs,
     program,
     views,
 )
@@ -25,3 +26,4 @@ def register(app: App) -> None:
     events.register(app)
     home.register(app)
     program.register(app)
+    installs.register(app)

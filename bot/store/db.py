@@ -77,6 +77,14 @@ def single_statement(session: Session) -> Iterator[Connection]:
         yield connection
 
 
+def read_sessions_like(sessions: SessionFactory) -> SessionFactory:
+    """Read sessions on the same engine as `sessions`."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return sessions
+    return make_read_session_factory(bind)
+
+
 def database_is_reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import Pair, PairState
 
 
@@ -18,7 +19,7 @@ def pairs_due_for_kick_off(session: Session, *, now: datetime, limit: int) -> Se
     return (
         session.execute(
             select(Pair)
-            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE)
+            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE, pair_is_installed())
             .order_by(Pair.kick_off_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -41,7 +42,7 @@ def kick_offs_due(session: Session, *, now: datetime, limit: int) -> list[DueKic
         DueKickOff(pair_id, due_at, channel_id)
         for pair_id, due_at, channel_id in session.execute(
             select(Pair.id, Pair.kick_off_at, Pair.checkin_channel_id)
-            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE)
+            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE, pair_is_installed())
             .order_by(Pair.kick_off_at)
             .limit(limit)
             .with_for_update(skip_locked=True, of=Pair)

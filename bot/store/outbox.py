@@ -33,7 +33,9 @@ def load_pairs(session: Session, pair_ids: Collection[int]) -> Sequence[Pair]:
             select(Pair)
             .where(Pair.id.in_(list(pair_ids)))
             .options(
-                joinedload(Pair.mentee, innerjoin=True), joinedload(Pair.mentor, innerjoin=True)
+                joinedload(Pair.mentee, innerjoin=True),
+                joinedload(Pair.mentor, innerjoin=True),
+                joinedload(Pair.workspace, innerjoin=True),
             )
         )
         .unique()
@@ -135,6 +137,29 @@ def release_unposted(
                 {"b_id": delivery_id, "b_worker": worker, "b_until": moment, "b_outcome": outcome}
                 for delivery_id, moment in until
             ],
+        )
+
+
+def skip_unposted(
+    session: Session, *, delivery_ids: Collection[int], worker: str, outcome: str, now: datetime
+) -> None:
+    """Claims that will not be posted at all (no token for their workspace): skipped."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(list(delivery_ids)),
+                Delivery.claimed_by == worker,
+                Delivery.status == DeliveryStatus.SENDING,
+            )
+            .values(
+                status=DeliveryStatus.SKIPPED,
+                outcome=outcome[:200],
+                finished_at=now,
+                lease_expires_at=None,
+                in_doubt=False,
+            )
+            .execution_options(synchronize_session=False)
         )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import (
     CadenceUnit,
     CheckIn,
@@ -80,7 +81,11 @@ def due_pairs(session: Session, *, now: datetime, limit: int) -> list[DuePair]:
         )
         .join(mentee, mentee.c.id == _PAIRS.c.mentee_id)
         .join(mentor, mentor.c.id == _PAIRS.c.mentor_id)
-        .where(_PAIRS.c.state == PairState.ACTIVE, _PAIRS.c.next_prompt_at <= now)
+        .where(
+            _PAIRS.c.state == PairState.ACTIVE,
+            _PAIRS.c.next_prompt_at <= now,
+            pair_is_installed(),
+        )
         .order_by(_PAIRS.c.next_prompt_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=_PAIRS)
