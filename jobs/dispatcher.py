@@ -22,10 +22,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, joinedload
 
+from bot.blocks import hours as hours_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks.home import GoalLine
+from bot.blocks.times import Zoned
 from bot.domain import goals, people
 from bot.domain.cadence import WorkingHours
+from bot.domain.hours import clash_to_tell, note_clash_told
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
 from bot.slack_out import (
     Fault,
@@ -72,6 +75,7 @@ class Outgoing:
     text: str
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
+    tells_hours_clash: bool = False  # once sent, the pair has heard their hours never meet
 
 
 def worker_name() -> str:
@@ -230,7 +234,7 @@ class Dispatcher:
                 delivery.outcome = decision.reason
                 session.commit()
                 return "retrying"
-            outgoing = self._compose(session, delivery, pair)
+            outgoing = self._compose(session, delivery, pair, now=now)
             if outgoing is None:
                 return self._finish(
                     session, delivery, DeliveryStatus.SKIPPED, "no coordinator to tell", now
@@ -249,17 +253,32 @@ class Dispatcher:
 
     # --- composing ---------------------------------------------------------------------------
 
-    def _compose(self, session: Session, delivery: Delivery, pair: Pair) -> Outgoing | None:
+    def _compose(
+        self, session: Session, delivery: Delivery, pair: Pair, *, now: datetime
+    ) -> Outgoing | None:
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
         if delivery.kind is DeliveryKind.PROMPT:
             open_goals = [
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
                 for goal in goals.open_goals_of_pair(session, pair)
             ]
-            text, blocks = nudge_blocks.prompt(
-                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals
+            # Hours that never overlap are told once, with the prompt that follows the
+            # mentee's hours; marked as told only once the prompt is out.
+            clash = clash_to_tell(pair, default=self.hours, now=now, mark=False)
+            notices = (
+                hours_blocks.clash_notice(
+                    mentee=Zoned(mentee, pair.mentee.tz),
+                    mentor=Zoned(mentor, pair.mentor.tz),
+                    mentee_hours=clash.mentee_hours,
+                    mentor_hours=clash.mentor_hours,
+                )
+                if clash is not None
+                else []
             )
-            return Outgoing([], text, blocks)
+            text, blocks = nudge_blocks.prompt(
+                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals, notices=notices
+            )
+            return Outgoing([], text, blocks, tells_hours_clash=clash is not None)
         if delivery.kind is DeliveryKind.FOLLOW_UP:
             text, blocks = nudge_blocks.follow_up(mentee=mentee, mentor=mentor)
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
@@ -360,6 +379,8 @@ class Dispatcher:
         if not reached:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
+        if outgoing.tells_hours_clash:
+            note_clash_told(pair, now=now)
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
         if delivery.kind is DeliveryKind.PROMPT:
             plan_follow_up(session, delivery, pair, hours=self.hours, now=now)

@@ -216,8 +216,9 @@ def test_with_several_mentors_the_student_is_asked_which(
     with database.sessions() as session:
         goal = session.execute(select(Goal)).scalar_one()
         assert (goal.pair_id, goal.number, goal.text) == (second, 1, "Publish a case report")
+    # Goal numbers count within each pair: the first goal with this mentor is goal 1.
     shown = command_text(slack, "/goal", f"add Learn suturing for <@{MENTOR}>", user=STUDENT)
-    assert "Goal 2 added" in shown
+    assert "Goal 1 added" in shown
 
 
 def test_goals_are_seen_by_the_pair_and_nobody_else(

@@ -8,10 +8,15 @@ from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, divider, header, mention, section
 from bot.blocks.pairs import PairLine, pair_summary, slack_date
+from bot.blocks.times import Zoned, day
 
 CHECKIN = "home_checkin"
 ADD_GOAL = "home_add_goal"
 WE_MET = "checkin_we_met"
+RHYTHM = "home_rhythm"
+PAUSE = "home_pause"
+RESUME = "home_resume"
+END = "home_end"
 VIEW_LIMIT = 100
 MAX_PAIRS_SHOWN = 12
 
@@ -69,6 +74,13 @@ def _pair_blocks(pair: HomePair) -> list[Block]:
             buttons.append(button("Check in", CHECKIN, str(pair.pair_id), style="primary"))
             buttons.append(button("Add a goal", ADD_GOAL, str(pair.pair_id)))
         buttons.append(button("We met", WE_MET, str(pair.pair_id)))
+        # Rhythm, pause and end through forms with user, date and time pickers.
+        buttons.append(button("Rhythm", RHYTHM, str(pair.pair_id)))
+        if pair.line.state == "paused":
+            buttons.append(button("Resume", RESUME, str(pair.pair_id)))
+        else:
+            buttons.append(button("Pause", PAUSE, str(pair.pair_id)))
+        buttons.append(button("End", END, str(pair.pair_id)))
         blocks.append(actions(*buttons, block_id=f"home_pair_{pair.pair_id}"))
     return blocks
 
@@ -78,9 +90,19 @@ def home_view(
     pairs: Sequence[HomePair],
     recent: Sequence[RecentCheckIn],
     program: Program | None,
+    viewer: Zoned | None = None,
 ) -> dict[str, object]:
     blocks: list[Block] = [header("Your mentorship")]
-    if not pairs:
+    if not pairs and program is not None:
+        # A coordinator runs the program; nobody tells them to go and find a mentor.
+        blocks.append(
+            section(
+                "You have no mentorship pairs of your own. The program summary is below; "
+                "`/mentor pair @mentee @mentor` pairs people, and `/mentor help` shows "
+                "everything else."
+            )
+        )
+    elif not pairs:
         blocks.append(
             section(
                 "You have no pairs yet. Ask someone to mentor you with "
@@ -96,7 +118,8 @@ def home_view(
     if recent:
         blocks.append(divider())
         lines = [
-            f"{slack_date(item.when, with_time=False)} — with {mention(item.other)}: "
+            f"{day(item.when, viewer) if viewer else slack_date(item.when, with_time=False)}"
+            f" — with {mention(item.other)}: "
             + ("complete :white_check_mark:" if item.complete else "waiting for a reply")
             for item in recent
         ]

@@ -29,7 +29,14 @@ def delivery_id_of(message: dict[str, object]) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def prompt(*, pair_id: int, mentee: str, mentor: str, goals: Sequence[GoalLine]) -> Message:
+def prompt(
+    *,
+    pair_id: int,
+    mentee: str,
+    mentor: str,
+    goals: Sequence[GoalLine],
+    notices: Sequence[Block] = (),
+) -> Message:
     text = f":wave: Time to check in, {mention(mentee)} and {mention(mentor)}!"
     body = (
         f"{text}\n{mention(mentee)}, come prepared: one question, one idea you're chewing on, "
@@ -41,6 +48,7 @@ def prompt(*, pair_id: int, mentee: str, mentor: str, goals: Sequence[GoalLine])
         blocks.append(section("*Open goals*\n" + goal_lines(goals)))
     else:
         blocks.append(context("No goals yet — `/goal add …` gives your conversations a direction."))
+    blocks.extend(notices)
     blocks.append(
         actions(
             button("We met", WE_MET, str(pair_id), style="primary"),
@@ -53,9 +61,11 @@ def prompt(*, pair_id: int, mentee: str, mentor: str, goals: Sequence[GoalLine])
 
 
 def follow_up(*, mentee: str, mentor: str) -> Message:
+    """A kind reminder in the prompt's thread. It names the student only: an attending is not
+    called out in front of their student (`mentor` is kept for callers and future wording)."""
     text = (
-        f"A gentle nudge, {mention(mentee)} and {mention(mentor)}: a quick note here keeps "
-        'things moving — even "busy week, let\'s talk next time" counts. :seedling:'
+        f"A gentle nudge, {mention(mentee)}: a quick note in this thread keeps things moving "
+        'for both of you — even "busy week, let\'s talk next time" counts. :seedling:'
     )
     return text, [section(text)]
 

@@ -21,6 +21,7 @@ from bot.domain.cadence import (
     next_working_moment,
     zone,
 )
+from bot.domain.hours import hours_of, member, pair_members, prompt_instant
 from bot.domain.schedule import cadence_of, first_prompt_from, prompt_instant_on
 from bot.store import checkins as checkin_queries
 from bot.store import deliveries
@@ -138,21 +139,20 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
 def plan_follow_up(
     session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
 ) -> bool:
-    """Three working days after a prompt, at the same local time, in the prompt's thread."""
-    tz = zone(pair.mentee.tz)
-    sent_local = prompt.due_at.astimezone(tz)
+    """Three working days after a prompt, at the same local time, in the prompt's thread —
+    moved into both members' own hours like the prompt itself."""
+    mentee, mentor = pair_members(pair, default=hours)
+    sent_local = prompt.due_at.astimezone(mentee.tz)
     day = add_working_days(
-        max(sent_local.date(), now.astimezone(tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
+        max(sent_local.date(), now.astimezone(mentee.tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
     )
     moment = sent_local.time().replace(tzinfo=None)
-    if not hours.contains(moment):
-        moment = hours.start
     return deliveries.add_delivery(
         session,
         pair_id=pair.id,
         kind=DeliveryKind.FOLLOW_UP,
         period=prompt.period,
-        due_at=local_instant(day, moment, tz),
+        due_at=prompt_instant(day, moment, mentee=mentee, mentor=mentor),
         now=now,
         thread_ts=prompt.ts,
         channel_id=prompt.channel_id,
@@ -172,15 +172,16 @@ def plan_gratitude(
         due_after=now - GRATITUDE_COOLDOWN,
     ):
         return False
-    mentee_zone = zone(pair.mentee.tz)
-    day = next_working_day(now.astimezone(mentee_zone).date())
-    moment = pair.cadence_time if hours.contains(pair.cadence_time) else hours.start
+    mentee = member(pair.mentee, default=hours)
+    day = next_working_day(now.astimezone(mentee.tz).date())
+    own = mentee.hours
+    moment = pair.cadence_time if own.contains(pair.cadence_time) else own.start
     return deliveries.add_delivery(
         session,
         pair_id=pair.id,
         kind=DeliveryKind.GRATITUDE,
         period=f"checkin-{checkin.id}",
-        due_at=local_instant(day, moment, mentee_zone),
+        due_at=local_instant(day, moment, mentee.tz),
         now=now,
     )
 
@@ -195,7 +196,7 @@ def plan_wrap_up(session: Session, *, pair: Pair, hours: WorkingHours, now: date
         pair_id=pair.id,
         kind=DeliveryKind.WRAP_UP,
         period="end",
-        due_at=next_working_moment(now, zone(pair.mentee.tz), hours),
+        due_at=next_working_moment(now, zone(pair.mentee.tz), hours_of(pair.mentee, default=hours)),
         now=now,
     )
 
@@ -245,6 +246,9 @@ def decide(
             return Decision(Verdict.SKIP, "its prompt was not sent")
         if answered_since(session, pair, prompt.finished_at):
             return Decision(Verdict.SKIP, "answered")
+    # Every kind here reaches the mentee (alone, or in the space whose prompt follows their
+    # hours); coordinator alerts go out at once.
+    hours = hours_of(pair.mentee, default=hours)
     tz = zone(pair.mentee.tz)
     local_now = now.astimezone(tz)
     in_hours = is_working_day(local_now.date()) and hours.contains(

@@ -11,17 +11,20 @@ from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.domain import checkins, pairs, people
 from bot.domain.errors import UserError
-from bot.domain.nudges import plan_wrap_up, snooze
+from bot.domain.nudges import snooze
+from bot.listeners import prompts
 from bot.listeners.commands.checkin import choice_payload, open_form, post_update
 from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.commands.mentor import start_pair
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
+from bot.listeners.pair_changes import end_pair
 from bot.listeners.parsing import parse_date
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
+from bot.listeners.zones import moment_for
 from bot.store.models import Pair, PairState, Person
 
 STALE = "That button is out of date — the pair it belongs to is gone or changed."
@@ -83,8 +86,12 @@ def _answer_request(request: SlackRequest, *, accept: bool) -> None:
     text, _ = pair_blocks.request_answered(mentee=pair.mentee.slack_user_id, accepted=accept)
     replace_button_message(request, text)
     if accept:
+        # The mentor just saw "You accepted…"; only the mentee hears about it.
         start_pair(
-            request, pair, intro=f":tada: <@{me.slack_user_id}> accepted the mentorship request."
+            request,
+            pair,
+            intro=f":tada: <@{me.slack_user_id}> accepted your mentorship request.",
+            already_told=me,
         )
     else:
         tell(
@@ -107,22 +114,10 @@ def handle_end_confirm(request: SlackRequest) -> None:
     )
     if pair is None or not allowed:
         raise UserError(STALE)
-    pairs.end(pair, actor=me, now=request.now)
-    plan_wrap_up(request.session, pair=pair, hours=request.hours, now=request.now)
-    request.session.commit()
     replace_button_message(
         request, ":wave: The pair has ended. Its history is kept; no more nudges."
     )
-    for member in (pair.mentee, pair.mentor):
-        if member.id != me.id:
-            tell(
-                request,
-                member.slack_user_id,
-                f"<@{me.slack_user_id}> ended the Rounds mentorship pair of "
-                f"<@{pair.mentee.slack_user_id}> and <@{pair.mentor.slack_user_id}>. "
-                "No more check-in nudges will come.",
-            )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    end_pair(request, pair, me)
 
 
 def handle_end_cancel(request: SlackRequest) -> None:
@@ -154,10 +149,17 @@ def handle_checkin_choice(request: SlackRequest) -> None:
 def handle_we_met(request: SlackRequest) -> None:
     pair, me = pair_from_button(request)
     request.ack()
+    clicked = prompts.clicked_prompt(request)
+    if clicked is not None and prompts.refuse_if_stale(request, clicked, pair):
+        return
     recorded = checkins.record_meeting(
         request.session, pair=pair, actor=me, met_on=None, hours=request.hours, now=request.now
     )
     request.session.commit()
+    # The prompt (the one pressed, or the pair's open one) shows who marked the meeting.
+    note = prompts.settle(request, pair, me, how="met", prompt=clicked)
+    if clicked is None:
+        prompts.show_on_clicked(request, note)  # a check-in post's "We met"
     if not recorded.completed_now:
         answer(request, "Your last check-in was already complete — thanks for keeping it going.")
         return
@@ -175,11 +177,15 @@ def handle_we_met(request: SlackRequest) -> None:
 def handle_snooze(request: SlackRequest) -> None:
     pair, me = pair_from_button(request)
     request.ack()
+    clicked = prompts.clicked_prompt(request)
+    if clicked is not None and prompts.refuse_if_stale(request, clicked, pair):
+        return
     if pair.state is not PairState.ACTIVE:
         raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
     snooze(request.session, pair, hours=request.hours, now=request.now)
     request.session.commit()
-    when = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
+    prompts.settle(request, pair, me, how="snoozed", prompt=clicked)
+    when = moment_for(pair, pair.next_prompt_at, viewer=me) if pair.next_prompt_at else "—"
     answer(request, f":zzz: Snoozed — the next prompt comes {when}.")
     if pair.checkin_channel_id:
         tell(

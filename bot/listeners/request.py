@@ -27,6 +27,8 @@ class SlackRequest:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # For look-ups before the ack: short timeout, no retries (see bot.app).
     quick_client: WebClient | None = None
+    # The person pressed "Post anyway" on the patient-information warning for this text.
+    phi_confirmed: bool = False
 
     @property
     def lookup_client(self) -> WebClient:

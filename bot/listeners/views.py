@@ -16,6 +16,7 @@ from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.listeners.commands.checkin import post_update
 from bot.listeners.commands.goal import add_to_pair, goal_line
+from bot.listeners.guard import form_is_clear
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
@@ -40,6 +41,10 @@ def form_values(request: SlackRequest) -> dict[str, Any]:
             values[block_id] = [option.get("value") for option in element["selected_options"] or []]
         elif "selected_date" in element:
             values[block_id] = element["selected_date"]
+        elif "selected_time" in element:
+            values[block_id] = element["selected_time"]
+        elif "selected_user" in element:
+            values[block_id] = element["selected_user"]
         else:
             values[block_id] = element.get("value")
     return values
@@ -88,11 +93,17 @@ def handle_checkin_form(request: SlackRequest) -> None:
             errors["met"] = problem.message
     if not any(texts.values()) and met_on is None:
         errors["mind"] = "Write something for your mentor, or give the date you met."
+    moved_numbers, elsewhere = _moved_goal_numbers(values.get("goals"), pair)
+    if elsewhere:
+        errors["goals"] = (
+            "Tick goals of the mentor you are checking in with; the others belong to another pair."
+        )
     if errors:
         request.ack(response_action="errors", errors=errors)
         return
+    if not form_is_clear(request):
+        return
     request.ack()
-    moved_numbers = {str(number) for number in values.get("goals") or []}
     moved = [
         goal_line(goal)
         for goal in goals.open_goals_of_pair(request.session, pair)
@@ -106,6 +117,19 @@ def handle_checkin_form(request: SlackRequest) -> None:
         met_on=met_on.isoformat() if met_on else None,
     )
     post_update(request, pair, update, met_on=met_on)
+
+
+def _moved_goal_numbers(ticked: object, pair: Pair) -> tuple[set[str], bool]:
+    """Goal numbers ticked for `pair`, and whether goals of another pair were ticked too.
+    With several mentors the options are `<pair id>:<number>`; with one, just the number."""
+    numbers, elsewhere = set(), False
+    for value in ticked if isinstance(ticked, list) else []:
+        pair_part, _, number = str(value).rpartition(":")
+        if pair_part and pair_part != str(pair.id):
+            elsewhere = True
+            continue
+        numbers.add(number)
+    return numbers, elsewhere
 
 
 def handle_goal_form(request: SlackRequest) -> None:
@@ -123,6 +147,8 @@ def handle_goal_form(request: SlackRequest) -> None:
     if errors:
         request.ack(response_action="errors", errors=errors)
         return
+    if not form_is_clear(request):
+        return
     request.ack()
     add_to_pair(request, pair, str(values.get("text") or ""), due_on)
 
@@ -139,6 +165,8 @@ def handle_thanks_form(request: SlackRequest) -> None:
             response_action="errors",
             errors={"note": f"Write a note of 1 to {MAX_THANKS_LENGTH} characters."},
         )
+        return
+    if not form_is_clear(request):
         return
     request.ack()
     text, blocks = nudge_blocks.thanks_note(mentee=pair.mentee.slack_user_id, note=note)

@@ -116,3 +116,21 @@ def completed_since(session: Session, *, workspace_id: int, since: datetime) -> 
         )
         or 0
     )
+
+
+def latest_unanswered_post(session: Session, *, pair_ids: Sequence[int]) -> CheckIn | None:
+    """The newest check-in post in these pairs that nobody answered and no meeting closed."""
+    if not pair_ids:
+        return None
+    return session.execute(
+        select(CheckIn)
+        .where(
+            CheckIn.pair_id.in_(list(pair_ids)),
+            CheckIn.post_ts.is_not(None),
+            CheckIn.mentor_responded_at.is_(None),
+            CheckIn.completed_at.is_(None),
+            CheckIn.met_on.is_(None),
+        )
+        .order_by(CheckIn.mentee_checked_in_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

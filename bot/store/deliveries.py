@@ -218,3 +218,15 @@ def skip_scheduled(
         .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def sent_prompt_at(session: Session, *, channel_id: str, ts: str) -> Delivery | None:
+    """The check-in prompt Rounds posted as this message, if it is one."""
+    return session.execute(
+        select(Delivery).where(
+            Delivery.channel_id == channel_id,
+            Delivery.ts == ts,
+            Delivery.kind == DeliveryKind.PROMPT,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    ).scalar_one_or_none()

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from bot.blocks import checkins as checkin_blocks
 from bot.blocks.help import usage_for
 from bot.domain import checkins, goals, pairs
 from bot.domain.errors import UserError
+from bot.listeners import guard
+from bot.listeners.commands.checkin_delete import handle_delete
 from bot.listeners.commands.goal import goal_line, mentee_pairs
 from bot.listeners.commands.help import handle_help
+from bot.listeners.commands.typos import did_you_mean
+from bot.listeners.guard import clear_to_post
 from bot.listeners.home import refresh_homes
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.spaces import space_of
+from bot.listeners.zones import zoned
 from bot.store.models import Pair, PairState, Person
 
 MAX_BUTTON_VALUE = 2000
@@ -83,6 +88,8 @@ def handle_update(request: SlackRequest, text: str) -> None:
     candidates = mentee_pairs(request, me)
     if not candidates:
         raise _mentor_only_problem(request, me)
+    if not clear_to_post(request, [text], kind=guard.CHECKIN, replay=text):
+        return
     if len(candidates) == 1:
         request.ack()
         post_update(request, candidates[0], checkin_blocks.Update(mind=text))
@@ -108,7 +115,11 @@ def _display_name(request: SlackRequest, slack_user_id: str) -> str:
 
 
 def open_form(
-    request: SlackRequest, candidates: Sequence[Pair], *, chosen: Pair | None = None
+    request: SlackRequest,
+    candidates: Sequence[Pair],
+    *,
+    chosen: Pair | None = None,
+    initial: Mapping[str, str] | None = None,
 ) -> None:
     if not request.trigger_id:
         raise UserError("Slack didn't send what I need to open the form; please try again.")
@@ -125,9 +136,35 @@ def open_form(
         for goal in goals.open_goals_of_pair(request.session, pair)
     ]
     view = checkin_blocks.checkin_modal(
-        pairs=labels, goals=open_goals, chosen_pair=chosen.id if chosen is not None else None
+        pairs=labels,
+        goals=open_goals,
+        chosen_pair=chosen.id if chosen is not None else None,
+        goal_choices=goal_choices(request, shown, labels) if len(shown) > 1 else (),
+        initial=initial,
     )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def goal_choices(
+    request: SlackRequest, shown: Sequence[Pair], labels: Sequence[tuple[int, str]]
+) -> list[tuple[str, str]]:
+    """With several mentors the form still asks which goals moved: every pair's open goals,
+    each labelled with its mentor and valued `<pair id>:<number>`."""
+    names = dict(labels)
+    return [
+        (f"{pair.id}:{goal.number}", f"{goal.number}. {goal.text} ({names.get(pair.id, '')})")
+        for pair in shown
+        for goal in goals.open_goals_of_pair(request.session, pair)
+    ]
+
+
+def open_form_for(request: SlackRequest, *, initial: Mapping[str, str]) -> None:
+    """The check-in form for the person pressing a button, filled in with `initial`."""
+    me = actor(request)
+    candidates = mentee_pairs(request, me)
+    if not candidates:
+        raise _mentor_only_problem(request, me)
+    open_form(request, candidates, initial=initial)
 
 
 def handle_form(request: SlackRequest, _text: str = "") -> None:
@@ -145,9 +182,10 @@ def handle_status(request: SlackRequest, text: str) -> None:
     for pair in pairs.live_pairs_of(request.session, me):
         if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
             continue
+        other = pairs.other_member(pair, me)
         items.append(
             checkin_blocks.PairStatus(
-                other=pairs.other_member(pair, me).slack_user_id,
+                other=other.slack_user_id,
                 viewer_is_mentee=pair.mentee_id == me.id,
                 state=pair.state.value,
                 last_checkin=pair.last_complete_checkin_at,
@@ -155,6 +193,8 @@ def handle_status(request: SlackRequest, text: str) -> None:
                 open_goals=[
                     goal_line(goal) for goal in goals.open_goals_of_pair(request.session, pair)
                 ],
+                viewer=zoned(me),
+                other_zone=zoned(other),
             )
         )
     answer(request, *checkin_blocks.status(items))
@@ -170,13 +210,18 @@ def handle_text(request: SlackRequest, text: str) -> None:
 SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "status": handle_status,
     "help": handle_help,
+    "delete": handle_delete,
 }
 
 
 def handle_checkin(request: SlackRequest) -> None:
     text = str(request.body.get("text") or "").strip()
-    # "status" and "help" alone are subcommands; any other text is an update to post.
-    SUBCOMMANDS.get(text.lower(), handle_text)(request, text)
+    # "status", "help" and "delete" alone are subcommands; other text is an update to post,
+    # except one word that is a near miss of a subcommand ("statsu"): that is a typo.
+    handler = SUBCOMMANDS.get(text.lower())
+    if handler is None and len(text.split()) == 1 and did_you_mean(request, "/checkin", text):
+        return
+    (handler or handle_text)(request, text)
 
 
 def choice_payload(value: str) -> dict[str, object]:

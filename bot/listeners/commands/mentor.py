@@ -9,17 +9,28 @@ from bot.blocks.help import usage_for
 from bot.domain import pairs, people
 from bot.domain.cadence import parse_cadence, zone
 from bot.domain.errors import UserError
+from bot.domain.hours import hours_of
 from bot.domain.schedule import cadence_of
-from bot.listeners import spaces
+from bot.listeners import guard, spaces
 from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
+from bot.listeners.commands.hours import handle_hours
+from bot.listeners.commands.typos import typo_error
+from bot.listeners.guard import clear_to_post
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
+from bot.listeners.pair_changes import (
+    announce_cadence,
+    announce_pause,
+    announce_resume,
+    check_pause_reason,
+)
 from bot.listeners.parsing import (
     MENTION,
     leading_mention,
     parse_number,
     parse_pause,
+    split_pause_reason,
     split_subcommand,
 )
 from bot.listeners.people import actor, mentioned
@@ -42,6 +53,8 @@ def handle_request(request: SlackRequest, text: str) -> None:
         raise UserError(f"Keep the note under {MAX_NOTE_LENGTH} characters.", example=example)
     mentee = actor(request)
     mentor = mentioned(request, mentor_id, example=example)
+    if note and not clear_to_post(request, [note], kind=guard.REQUEST, replay=text, verb="Send"):
+        return
     pair = pairs.request_mentor(
         request.session,
         mentee=mentee,
@@ -66,10 +79,15 @@ def handle_request(request: SlackRequest, text: str) -> None:
         )
 
 
-def start_pair(request: SlackRequest, pair: Pair, *, intro: str) -> None:
-    """After a pair becomes active: check-in space, welcome, both members told."""
+def start_pair(
+    request: SlackRequest, pair: Pair, *, intro: str, already_told: Person | None = None
+) -> None:
+    """After a pair becomes active: check-in space, welcome, both members told — except the
+    one who made it happen and already saw it (a mentor who pressed Accept)."""
     spaces.open_with_welcome(request, pair)
     for member in (pair.mentee, pair.mentor):
+        if already_told is not None and member.id == already_told.id:
+            continue
         other = pairs.other_member(pair, member)
         tell(
             request,
@@ -108,7 +126,9 @@ def handle_pair(request: SlackRequest, text: str) -> None:
 
 def handle_list(request: SlackRequest, text: str) -> None:
     me = actor(request)
-    lines = [pair_line(pair, me) for pair in pairs.live_pairs_of(request.session, me)]
+    lines = [
+        pair_line(pair, me, now=request.now) for pair in pairs.live_pairs_of(request.session, me)
+    ]
     answer(request, *pair_blocks.pair_list(lines))
 
 
@@ -125,58 +145,31 @@ def _pair_with_mentioned(
 
 def handle_cadence(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "cadence")
-    cadence = parse_cadence(rest, current=cadence_of(pair), hours=request.hours)
+    # The rhythm runs on the mentee's clock, so its time must sit in the mentee's hours.
+    mentee_hours = hours_of(pair.mentee, default=request.hours)
+    cadence = parse_cadence(rest, current=cadence_of(pair), hours=mentee_hours)
     pairs.set_cadence(pair, cadence=cadence, hours=request.hours, now=request.now)
     request.session.commit()
-    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
-    answer(request, f":calendar: Check-ins are now {cadence.describe()}. Next nudge: {next_nudge}.")
-    if pair.checkin_channel_id:
-        tell(
-            request,
-            pair.checkin_channel_id,
-            f"<@{me.slack_user_id}> set your check-in rhythm to {cadence.describe()} "
-            f"(in <@{pair.mentee.slack_user_id}>'s time zone).",
-        )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_cadence(request, pair, me)
 
 
 def handle_pause(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "pause")
     today = request.now.astimezone(zone(me.tz)).date()
-    until = parse_pause(rest, today=today)
+    duration, reason = split_pause_reason(rest)
+    until = parse_pause(duration, today=today)
+    if reason:
+        check_pause_reason(reason)
     pairs.pause(pair, until=until, now=request.now)
     request.session.commit()
-    other = pairs.other_member(pair, me)
-    answer(
-        request,
-        f":pause_button: No nudges with <@{other.slack_user_id}> until {until:%A %B %-d, %Y}.",
-    )
-    tell(
-        request,
-        other.slack_user_id,
-        f":pause_button: <@{me.slack_user_id}> paused your Rounds check-ins until "
-        f"{until:%A %B %-d, %Y}. `/mentor resume <@{me.slack_user_id}>` starts them sooner.",
-    )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_pause(request, pair, me, until=until, reason=reason)
 
 
 def handle_resume(request: SlackRequest, text: str) -> None:
     pair, me, _ = _pair_with_mentioned(request, text, "resume")
     pairs.resume(pair, hours=request.hours, now=request.now)
     request.session.commit()
-    other = pairs.other_member(pair, me)
-    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
-    answer(
-        request,
-        f":arrow_forward: Check-ins with <@{other.slack_user_id}> are back on. "
-        f"Next nudge: {next_nudge}.",
-    )
-    tell(
-        request,
-        other.slack_user_id,
-        f":arrow_forward: <@{me.slack_user_id}> resumed your Rounds check-ins.",
-    )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_resume(request, pair, me)
 
 
 def handle_end(request: SlackRequest, text: str) -> None:
@@ -251,6 +244,8 @@ def handle_unknown(request: SlackRequest, text: str) -> None:
     if not text:
         handle_help(request)
         return
+    if typo := typo_error("/mentor", text.split()[0]):
+        raise typo  # a near miss: "Did you mean `/mentor list`?"
     raise UserError(
         f"`/mentor {text.split()[0]}` isn't a command; `/mentor help` lists them all.",
         example=_example("request"),
@@ -268,6 +263,7 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "end": handle_end,
     "capacity": handle_capacity,
     "coordinator": handle_coordinator,
+    "hours": handle_hours,
 }
 
 

@@ -1,0 +1,39 @@
+"""The times a pair's screens show, each on the reader's own clock (bot.blocks.times)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.blocks.times import Zoned, weekly, when, when_shared
+from bot.domain.schedule import cadence_of
+from bot.store.models import Pair, Person
+
+
+def zoned(person: Person) -> Zoned:
+    return Zoned(user=person.slack_user_id, tz=person.tz)
+
+
+def other_of(pair: Pair, viewer: Person) -> Person:
+    return pair.mentor if pair.mentee_id == viewer.id else pair.mentee
+
+
+def rhythm(pair: Pair, *, viewer: Person | None, now: datetime) -> str:
+    """`every 2 weeks on Tuesday at 09:00 your time (Tuesday at 19:30 for @rao)`. The rhythm
+    is set on the mentee's clock; with no viewer (the check-in space) both clocks show."""
+    cadence = cadence_of(pair)
+    day_and_time = weekly(
+        cadence.weekday,
+        cadence.at,
+        owner=zoned(pair.mentee),
+        viewer=zoned(viewer) if viewer is not None else None,
+        others=[zoned(pair.mentor)],
+        reference=now,
+    )
+    return f"{cadence.frequency()} on {day_and_time}"
+
+
+def moment_for(pair: Pair, moment: datetime, *, viewer: Person | None) -> str:
+    """A moment of the pair's (a nudge) for one member, or for both in their space."""
+    if viewer is None:
+        return when_shared(moment, [zoned(pair.mentee), zoned(pair.mentor)])
+    return when(moment, zoned(viewer), [zoned(other_of(pair, viewer))])
