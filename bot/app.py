@@ -11,6 +11,7 @@ from bot import listeners
 from bot.config import Settings
 from bot.listeners.middleware import provide_request_services
 from bot.listeners.runtime import report_unhandled_error
+from bot.log_privacy import keep_bodies_out_of_logs
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 
@@ -23,6 +24,7 @@ def build_app(
     *,
     read_sessions: SessionFactory | None = None,
 ) -> App:
+    keep_bodies_out_of_logs()
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.log_privacy import keep_bodies_out_of_logs
 from bot.store.db import (
     SessionFactory,
     make_engine,
@@ -42,6 +43,7 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    keep_bodies_out_of_logs()  # the worker posts goal texts too
 
 
 def settings_or_exit(*, require_signing_secret: bool = True) -> Settings:

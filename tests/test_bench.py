@@ -17,7 +17,13 @@ def test_every_benchmark_runs_at_smoke_scale(
 ) -> None:
     assert main(["--scale", "smoke", "--backends", backend]) == 0
     report = capsys.readouterr().out
-    for heading in ("Acknowledgement latency", "Planning cost", "Delivery rate", "Memory"):
+    for heading in (
+        "Acknowledgement latency",
+        "Planning cost",
+        "Delivery rate",
+        "Memory",
+        "Patient-information guard",
+    ):
         assert heading in report
     assert "| Rounds | 4 |" in report and "| bare Bolt | 4 |" in report
     assert "duplicates 0 met" in report

@@ -51,6 +51,7 @@ _WORDY_DATE = (
 _ANY_DATE = rf"(?:{_ISO_DATE}|{_NUMERIC_DATE}|{_WORDY_DATE}|(?:19|20)\d{{2}})"
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Numbers named by a keyword first: they are what the keyword says.
     (
         MRN,
         re.compile(
@@ -63,9 +64,6 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    # A long bare number is a record number far more often than anything else a student
-    # writes (scores, counts and years are shorter; phone numbers are found separately).
-    (MRN, re.compile(r"(?<![\w.,/:$-])#?\d{7,10}(?![\w.,/:%-]|,\d)")),
     (
         DOB,
         re.compile(
@@ -74,6 +72,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # A long bare number is a record number far more often than anything else a student
+    # writes (scores, counts and years are shorter; phone numbers are found separately).
+    (MRN, re.compile(r"(?<![\w.,/:$-])#?\d{7,10}(?![\w.,/:%-]|,\d)")),
     # A full date in an adult's birth years is most likely a date of birth.
     (
         DOB,
@@ -100,6 +101,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+_KEYWORDED = 2  # the first two patterns above
 
 # "patient Chen", "pt J.M.", "my patient, Maria Lopez", "Patient named Robert",
 # "pt: Mrs. Kowalski" — the keyword in any case, the name capitalized.
@@ -197,15 +200,26 @@ def _room_is_a_classroom(text: str, start: int) -> bool:
     )
 
 
+def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
 def scan(text: str) -> list[Finding]:
-    """Every patient identifier the guard sees in `text`, in order of position."""
-    findings: list[Finding] = list(_phone_findings(text))
-    phone_spans = [(f.start, f.end) for f in findings]
-    for kind, pattern in _PATTERNS:
+    """Every patient identifier the guard sees in `text`, in order of position. A number
+    after "MRN" or "DOB" is that, whatever its shape; other bare numbers are phone numbers
+    when libphonenumber says they can be, record numbers when long."""
+    findings: list[Finding] = []
+    for kind, pattern in _PATTERNS[:_KEYWORDED]:
+        findings.extend(Finding(kind, *match.span()) for match in pattern.finditer(text))
+    claimed = [(finding.start, finding.end) for finding in findings]
+    phones = [f for f in _phone_findings(text) if not _overlaps(f.start, f.end, claimed)]
+    findings.extend(phones)
+    claimed += [(finding.start, finding.end) for finding in phones]
+    for kind, pattern in _PATTERNS[_KEYWORDED:]:
         for match in pattern.finditer(text):
             start, end = match.span()
-            if any(start < p_end and p_start < end for p_start, p_end in phone_spans):
-                continue  # already a phone number
+            if kind in (MRN, DOB) and _overlaps(start, end, claimed):
+                continue  # already found as what its keyword or shape says
             if kind == ROOM and _room_is_a_classroom(text, start):
                 continue
             findings.append(Finding(kind, start, end))
