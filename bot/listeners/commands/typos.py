@@ -41,7 +41,10 @@ def typo_error(command: str, word: str) -> UserError | None:
     found = typos.suggest(word, command=command, commands=command_words())
     if not found:
         return None
+    try:
+        example = usage_for(found[0].command, found[0].subcommand).example
+    except KeyError:  # `help` has no usage line of its own under every command
+        example = found[0].text()
     return UserError(
-        f"`{command} {word}` isn't a command. {typos.did_you_mean(found)}",
-        example=usage_for(found[0].command, found[0].subcommand).example,
+        f"`{command} {word}` isn't a command. {typos.did_you_mean(found)}", example=example
     )
