@@ -62,7 +62,9 @@ def test_hours_as_people_write_them(text: str, expected: WorkingHours | None) ->
 def test_hours_that_cannot_work_are_refused_with_an_example(text: str, complaint: str) -> None:
     with pytest.raises(UserError) as refused:
         parse_hours(text)
-    assert complaint in refused.value.message and refused.value.example == "/mentor hours 07:00-15:00"
+    assert (
+        complaint in refused.value.message and refused.value.example == "/mentor hours 07:00-15:00"
+    )
 
 
 @pytest.mark.parametrize(
@@ -161,9 +163,7 @@ def test_a_gratitude_reminder_and_a_wrap_up_keep_to_the_mentees_own_hours(
         pair.mentee.work_start, pair.mentee.work_end = time(16), time(20)  # night float
         # Ended on a Tuesday at 21:00 New York: after the mentee's hours.
         pair.state = pair.state.ENDED
-        plan_wrap_up(
-            session, pair=pair, hours=DEFAULT, now=datetime(2027, 1, 20, 2, 0, tzinfo=UTC)
-        )
+        plan_wrap_up(session, pair=pair, hours=DEFAULT, now=datetime(2027, 1, 20, 2, 0, tzinfo=UTC))
     with database.sessions() as session:
         wrap_up = session.execute(
             select(Delivery).where(Delivery.kind == DeliveryKind.WRAP_UP)

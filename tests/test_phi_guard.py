@@ -321,9 +321,7 @@ def test_a_form_with_identifiers_comes_back_asking_and_posts_once_confirmed(
         (dm,) = fake_slack.wait_for("chat.postMessage", lambda c: c.args.get("channel") == MENTOR)
         assert text in json.dumps(dm.args["blocks"])
     elif which == "checkin":
-        (post,) = fake_slack.wait_for(
-            "chat.postMessage", lambda c: c.args.get("channel") == SPACE
-        )
+        (post,) = fake_slack.wait_for("chat.postMessage", lambda c: c.args.get("channel") == SPACE)
         assert text in json.dumps(post.args["blocks"])
     else:
         fake_slack.wait_for("chat.postMessage", lambda c: "Goal 1 added" in str(c.args))

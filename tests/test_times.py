@@ -53,8 +53,18 @@ def test_a_moment_in_a_shared_space_names_each_clock() -> None:
 @pytest.mark.parametrize(
     ("owner", "at", "viewer", "expected"),
     [
-        (STUDENT_Z, time(9), STUDENT_Z, "Tuesday at 09:00 your time (Tuesday at 19:30 for <@U0RAO>)"),
-        (STUDENT_Z, time(9), RAO_Z, "Tuesday at 19:30 your time (Tuesday at 09:00 for <@U0STUDENT>)"),
+        (
+            STUDENT_Z,
+            time(9),
+            STUDENT_Z,
+            "Tuesday at 09:00 your time (Tuesday at 19:30 for <@U0RAO>)",
+        ),
+        (
+            STUDENT_Z,
+            time(9),
+            RAO_Z,
+            "Tuesday at 19:30 your time (Tuesday at 09:00 for <@U0STUDENT>)",
+        ),
         # 16:00 on a Tuesday in Los Angeles is already Wednesday morning in Kolkata.
         (
             Zoned(STUDENT, "America/Los_Angeles"),
@@ -62,7 +72,12 @@ def test_a_moment_in_a_shared_space_names_each_clock() -> None:
             RAO_Z,
             "Wednesday at 05:30 your time (Tuesday at 16:00 for <@U0STUDENT>)",
         ),
-        (STUDENT_Z, time(9), None, "Tuesday at 09:00 for <@U0STUDENT>, Tuesday at 19:30 for <@U0RAO>"),
+        (
+            STUDENT_Z,
+            time(9),
+            None,
+            "Tuesday at 09:00 for <@U0STUDENT>, Tuesday at 19:30 for <@U0RAO>",
+        ),
     ],
 )
 def test_a_weekly_rhythm_on_each_clock(
@@ -128,13 +143,15 @@ def test_every_screen_shows_rao_his_own_clock_and_the_students(
         "pause": command_text(slack, "/mentor", f"pause <@{STUDENT}> for 2 weeks", user=RAO),
         "resume": command_text(slack, "/mentor", f"resume <@{STUDENT}>", user=RAO),
     }
-    assert "every 2 weeks on Tuesday at 19:30 your time (Tuesday at 09:00 for <@U0STUDENT>)" in (
-        shown["list"]
+    assert (
+        "every 2 weeks on Tuesday at 19:30 your time (Tuesday at 09:00 for <@U0STUDENT>)"
+        in (shown["list"])
     )
     for screen in ("list", "status", "home", "resume"):
         assert re.search(r"Next nudge: \w{3} \w{3} \d+, \d{2}:\d{2} your time \(", shown[screen])
-    assert "weekly on Thursday at 20:30 your time (Thursday at 10:00 for <@U0STUDENT>)" in (
-        shown["cadence"]
+    assert (
+        "weekly on Thursday at 20:30 your time (Thursday at 10:00 for <@U0STUDENT>)"
+        in (shown["cadence"])
     )
     for screen, text in shown.items():
         assert "<!date^" not in text, screen

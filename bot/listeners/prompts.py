@@ -52,18 +52,17 @@ def _note(request: SlackRequest, prompt: Delivery) -> str:
     )
 
 
-def _rebuilt_prompt(request: SlackRequest, pair: Pair) -> list[Block]:
+def _rebuilt_prompt(request: SlackRequest, pair: Pair) -> tuple[str, list[Block]]:
     open_goals = [
         GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
         for goal in goals.open_goals_of_pair(request.session, pair)
     ]
-    _, blocks = nudge_blocks.prompt(
+    return nudge_blocks.prompt(
         pair_id=pair.id,
         mentee=pair.mentee.slack_user_id,
         mentor=pair.mentor.slack_user_id,
         goals=open_goals,
     )
-    return blocks
 
 
 def _update(request: SlackRequest, channel: str, ts: str, blocks: list[Block], text: str) -> None:
@@ -75,10 +74,13 @@ def _update(request: SlackRequest, channel: str, ts: str, blocks: list[Block], t
         log.warning("could not update message %s: %s", ts, error.response.get("error"))
 
 
-def _clicked_blocks(request: SlackRequest) -> list[Block] | None:
+def _clicked_message_content(request: SlackRequest) -> tuple[str, list[Block]] | None:
+    """The text and blocks of the message whose button was pressed, as Slack sent them."""
     message: dict[str, Any] = request.body.get("message") or {}
     blocks = message.get("blocks")
-    return list(blocks) if isinstance(blocks, list) else None
+    if not isinstance(blocks, list):
+        return None
+    return str(message.get("text") or ""), list(blocks)
 
 
 def show_settled(request: SlackRequest, prompt: Delivery, pair: Pair, note: str) -> None:
@@ -87,16 +89,18 @@ def show_settled(request: SlackRequest, prompt: Delivery, pair: Pair, note: str)
     if prompt.channel_id is None or prompt.ts is None:
         return
     clicked = _clicked_message(request)
-    original = _clicked_blocks(request) if clicked == (prompt.channel_id, prompt.ts) else None
-    blocks = settled_blocks.settled(original or _rebuilt_prompt(request, pair), note)
-    _update(request, prompt.channel_id, prompt.ts, blocks, f"Check-in prompt — {note}")
+    original = (
+        _clicked_message_content(request) if clicked == (prompt.channel_id, prompt.ts) else None
+    )
+    text, blocks = original or _rebuilt_prompt(request, pair)
+    _update(request, prompt.channel_id, prompt.ts, settled_blocks.settled(blocks, note), text)
 
 
 def show_on_clicked(request: SlackRequest, note: str) -> None:
     """Replace the buttons of the clicked message (a check-in post's "We met") with `note`."""
-    clicked, blocks = _clicked_message(request), _clicked_blocks(request)
-    if clicked is not None and blocks is not None:
-        _update(request, *clicked, settled_blocks.settled(blocks, note), note)
+    clicked, content = _clicked_message(request), _clicked_message_content(request)
+    if clicked is not None and content is not None:
+        _update(request, *clicked, settled_blocks.settled(content[1], note), content[0] or note)
 
 
 def refuse_if_stale(request: SlackRequest, prompt: Delivery, pair: Pair) -> bool:
