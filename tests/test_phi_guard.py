@@ -19,7 +19,7 @@ from bot.store.models import CheckIn, Goal, Pair
 from tests.factories import make_pair
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
-from tests.test_journey import assert_database_holds_none_of, command_text
+from tests.test_journey import assert_database_holds_none_of
 
 STUDENT, MENTOR, SPACE = "U0STUDENT", "U0MENTOR", "G0SPACE"
 PHI_UPDATE = "Pt Morales in room 214 asked me about advance directives"

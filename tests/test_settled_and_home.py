@@ -20,7 +20,6 @@ from bot.store.models import CheckIn, Delivery, DeliveryKind, Pair, PairState
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
 from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE
-from tests.factories import make_pair
 from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of, button_value, command_text, to
@@ -134,7 +133,7 @@ def test_a_button_on_a_superseded_prompt_answers_instead_of_acting(
     second_prompt = pair_row(database, prompted).next_prompt_at
     assert second_prompt is not None
     assert tick(database.sessions, dispatcher, now=second_prompt).dispatch.sent == 1
-    old, new = prompts_in_space(fake_slack)
+    old, _ = prompts_in_space(fake_slack)
     told = press_on(slack, fake_slack, old, user=STUDENT, action_id="checkin_we_met")
     assert "from an earlier round" in told
     with database.sessions() as session:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.blocks.times import Zoned, when, when_shared, weekly
+from bot.blocks.times import Zoned, weekly, when, when_shared
 from bot.service import Database
 from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender
