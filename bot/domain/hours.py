@@ -150,6 +150,11 @@ def note_clash_told(pair: Pair, *, now: datetime) -> None:
     pair.hours_clash_noted_at = now
 
 
+def clash_not_told(pair: Pair) -> None:
+    """The notice did not go out after all: the next prompt carries it instead."""
+    pair.hours_clash_noted_at = None
+
+
 @dataclass(frozen=True)
 class Clash:
     mentee_hours: WorkingHours

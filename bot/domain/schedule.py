@@ -67,3 +67,12 @@ def first_prompt_from(pair: Pair, *, now: datetime, hours: WorkingHours) -> date
                 return instant
         day += timedelta(days=1)
     raise AssertionError("a weekday recurs within 15 days")
+
+
+def replan_same_day(pair: Pair, *, hours: WorkingHours) -> None:
+    """After a member's hours or zone change, the next prompt keeps its local day and takes
+    the time the new hours allow."""
+    if pair.next_prompt_at is None:
+        return
+    day = pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date()
+    pair.next_prompt_at = prompt_instant_on(day, pair, hours=hours)

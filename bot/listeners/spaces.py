@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import pairs as pair_blocks
+from bot.domain.hours import clash_not_told
 from bot.listeners.hours_notice import hours_clash_notice
 from bot.listeners.notify import tell
 from bot.listeners.request import SlackRequest
@@ -34,7 +35,7 @@ def open_with_welcome(request: SlackRequest, pair: Pair) -> str | None:
     )
     notice = hours_clash_notice(pair, default=request.hours, now=request.now)
     if not tell(request, channel, text, blocks + notice):
-        pair.hours_clash_noted_at = None  # not told after all: the first prompt tells them
+        clash_not_told(pair)
     request.session.commit()
     return channel
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.blocks import hours as hours_blocks
 from bot.blocks.help import usage_for
 from bot.domain import pairs
-from bot.domain.cadence import zone
-from bot.domain.hours import hours_of, parse_hours, set_hours
-from bot.domain.schedule import prompt_instant_on
+from bot.domain.hours import clash_not_told, hours_of, parse_hours, set_hours
+from bot.domain.schedule import replan_same_day
 from bot.listeners.hours_notice import hours_clash_notice
 from bot.listeners.notify import tell
 from bot.listeners.people import actor
@@ -31,10 +30,9 @@ def handle_hours(request: SlackRequest, text: str) -> None:
     set_hours(me, parse_hours(text))
     lines = []
     for pair in pairs.live_pairs_of(request.session, me):
+        if pair.state is PairState.ACTIVE:
+            replan_same_day(pair, hours=request.hours)
         if pair.state is PairState.ACTIVE and pair.next_prompt_at is not None:
-            # Same local day as planned; the time moves inside the new hours.
-            day = pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date()
-            pair.next_prompt_at = prompt_instant_on(day, pair, hours=request.hours)
             other = pairs.other_member(pair, me)
             lines.append(
                 f"• With <@{other.slack_user_id}>: next nudge "
@@ -47,7 +45,7 @@ def handle_hours(request: SlackRequest, text: str) -> None:
                 text_ = "Heads-up: your working hours never overlap."
                 told = tell(request, channel, text_, notice) if channel else False
                 if not told:
-                    pair.hours_clash_noted_at = None  # the next prompt tells them instead
+                    clash_not_told(pair)
     request.session.commit()
     current = hours_of(me, default=request.hours)
     answer(
