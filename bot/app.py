@@ -28,8 +28,10 @@ def build_app(
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        # Socket Mode frames are authenticated by the app-level token, not by signatures.
-        request_verification_enabled=not settings.socket_mode,
+        # Every HTTP request is verified, whatever else is set: an app token only means Socket
+        # Mode is possible, not that this request came through it. Bolt itself skips the
+        # check for Socket Mode frames, which the app-level token authenticates.
+        request_verification_enabled=True,
         # Listeners run after ack() in this pool, so Slack gets its answer within 3 seconds.
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
         logger=logging.getLogger("rounds.bolt"),

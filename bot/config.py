@@ -38,6 +38,7 @@ class Settings:
     mentor_capacity: int = DEFAULT_MENTOR_CAPACITY
     workday_start: time = time(9, 0)
     workday_end: time = time(17, 0)
+    holidays: str | None = None  # ROUNDS_HOLIDAYS: "US", "US-CA"; public holidays are blackouts
 
     @property
     def socket_mode(self) -> bool:
@@ -115,8 +116,31 @@ def _coordinators(env: Mapping[str, str]) -> frozenset[str]:
     return frozenset(ids)
 
 
-def settings_from(env: Mapping[str, str], *, require_signing_secret: bool = True) -> Settings:
-    """Build settings from a mapping; raises ConfigError with a readable paragraph."""
+def _holidays(env: Mapping[str, str]) -> str | None:
+    raw = env.get("ROUNDS_HOLIDAYS", "").strip().upper()
+    if not raw:
+        return None
+    import holidays  # only when asked for: it loads every country's calendar
+
+    country, _, subdivision = raw.partition("-")
+    supported = holidays.list_supported_countries()
+    if country not in supported or (subdivision and subdivision not in supported[country]):
+        raise ConfigError(
+            f"Rounds cannot start: ROUNDS_HOLIDAYS is {raw!r}, which the holidays package does "
+            "not know. Use a two-letter country code such as US, GB or IN, optionally with a "
+            "subdivision such as US-CA, or leave it empty for no public holidays."
+        )
+    return raw
+
+
+def settings_from(
+    env: Mapping[str, str], *, require_signing_secret: bool = True, http_only: bool = False
+) -> Settings:
+    """Build settings from a mapping; raises ConfigError with a readable paragraph.
+
+    `require_signing_secret` is for `python -m bot`, which serves HTTP unless SLACK_APP_TOKEN
+    selects Socket Mode; `http_only` is for entry points that serve Slack over HTTP whatever
+    else is set (`bot.wsgi:app`), where an app token in a shared `.env` must not matter."""
     bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb", _WHERE_BOT_TOKEN)
     if bot_token is None:
         raise _problem("SLACK_BOT_TOKEN", "is not set", "xoxb-1234-5678-abcdef", _WHERE_BOT_TOKEN)
@@ -126,10 +150,11 @@ def settings_from(env: Mapping[str, str], *, require_signing_secret: bool = True
         raise _problem(
             "SLACK_SIGNING_SECRET", "is malformed", "32 letters and digits", _WHERE_SIGNING_SECRET
         )
-    if signing_secret is None and app_token is None and require_signing_secret:
+    serves_http = http_only or (require_signing_secret and app_token is None)
+    if signing_secret is None and serves_http:
         raise _problem(
             "SLACK_SIGNING_SECRET",
-            "is not set (HTTP mode verifies every request with it)",
+            "is not set (serving Slack over HTTP verifies every request with it)",
             "32 letters and digits such as 8f14e45fceea167a5a36dedd4bea2543",
             _WHERE_SIGNING_SECRET,
         )
@@ -151,6 +176,7 @@ def settings_from(env: Mapping[str, str], *, require_signing_secret: bool = True
         coordinators=_coordinators(env),
         scheduler_enabled=_flag(env, "ROUNDS_SCHEDULER", default=True),
         mentor_capacity=_positive_int(env, "ROUNDS_MENTOR_CAPACITY", DEFAULT_MENTOR_CAPACITY),
+        holidays=_holidays(env),
     )
 
 
@@ -162,7 +188,9 @@ def database_url_from_environment() -> str:
     )
 
 
-def load_settings(*, require_signing_secret: bool = True) -> Settings:
+def load_settings(*, require_signing_secret: bool = True, http_only: bool = False) -> Settings:
     """Read `.env` (without overriding the real environment), then the environment."""
     load_dotenv()
-    return settings_from(os.environ, require_signing_secret=require_signing_secret)
+    return settings_from(
+        os.environ, require_signing_secret=require_signing_secret, http_only=http_only
+    )

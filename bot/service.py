@@ -46,10 +46,10 @@ def configure_logging() -> None:
     keep_bodies_out_of_logs()  # the worker posts goal texts too
 
 
-def settings_or_exit(*, require_signing_secret: bool = True) -> Settings:
+def settings_or_exit(*, require_signing_secret: bool = True, http_only: bool = False) -> Settings:
     """Load settings; on a bad one print its paragraph and exit 2 — no stack trace."""
     try:
-        return load_settings(require_signing_secret=require_signing_secret)
+        return load_settings(require_signing_secret=require_signing_secret, http_only=http_only)
     except ConfigError as problem:
         print(str(problem), file=sys.stderr)
         raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None

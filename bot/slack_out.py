@@ -7,7 +7,11 @@ Every client points at SLACK_API_URL and retries what is worth retrying: rate li
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 
 from bot.config import Settings
 from bot.domain.people import Profile
+from bot.domain.program.imports import Resolved
 from bot.store.models import Pair
 
 SlackClient = WebClient  # what jobs/ may name, without importing slack_sdk itself
@@ -188,3 +193,102 @@ def fetch_profile(client: WebClient, slack_user_id: str) -> Profile | None:
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deleted=bool(user.get("deleted")),
     )
+
+
+# --- Program tools: files and e-mail look-ups -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    name: str
+    filetype: str
+    size: int
+    data: bytes | None  # None when the file is larger than the caller accepts
+
+
+class SignInPageError(Exception):
+    """Slack served its sign-in page instead of the file: the token lacks files:read."""
+
+
+def download_file(client: WebClient, file_id: str, *, max_bytes: int) -> DownloadedFile:
+    """A file a user shared with the app (say, from a modal's file_input), with the bot token."""
+    info = client.files_info(file=file_id)["file"]
+    name, filetype = str(info.get("name") or "file"), str(info.get("filetype") or "")
+    size = int(info.get("size") or 0)
+    if size > max_bytes:
+        return DownloadedFile(name, filetype, size, None)
+    request = urllib.request.Request(str(info["url_private_download"]))
+    request.add_header("Authorization", f"Bearer {client.token}")
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+        data = response.read(max_bytes + 1)
+        kind = response.headers.get("Content-Type", "")
+    if kind.startswith("text/html") and data.lstrip().lower().startswith((b"<!doctype", b"<html")):
+        raise SignInPageError(name)
+    if len(data) > max_bytes:
+        return DownloadedFile(name, filetype, len(data), None)
+    return DownloadedFile(name, filetype, len(data), data)
+
+
+LOOKUPS_IN_FLIGHT = 4
+LOOKUP_RETRIES = 5
+
+
+def _resolved(user: dict[str, Any]) -> Resolved:
+    profile = user.get("profile") or {}
+    return Resolved(
+        slack_user_id=str(user["id"]),
+        tz=user.get("tz"),
+        name=str(profile.get("display_name") or user.get("real_name") or user.get("name") or "")
+        or None,
+        is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )
+
+
+def look_up_people(
+    client: WebClient, refs: Sequence[str], *, in_flight: int = LOOKUPS_IN_FLIGHT
+) -> dict[str, Resolved]:
+    """Each distinct e-mail (users.lookupByEmail) or user ID (users.info) once, a few at a
+    time. A 429 pauses every look-up for Retry-After, then the refused one is asked again."""
+    paused_until = [0.0]
+    lock = threading.Lock()
+
+    def ask(ref: str) -> tuple[str, Resolved]:
+        for _ in range(LOOKUP_RETRIES):
+            with lock:
+                wait = paused_until[0] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                if "@" in ref:
+                    user = client.users_lookupByEmail(email=ref)["user"]
+                else:
+                    user = client.users_info(user=ref)["user"]
+                return ref, _resolved(user)
+            except SlackApiError as error:
+                if error.response.get("error") in USER_GONE:
+                    return ref, Resolved(slack_user_id=None)
+                fault = classify(error)
+                if fault.kind is not FaultKind.RATE_LIMITED:
+                    raise
+                with lock:
+                    paused_until[0] = max(paused_until[0], time.monotonic() + fault.retry_after)
+        raise RuntimeError(f"Slack kept refusing to look up {ref}")
+
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="lookup") as pool:
+        return dict(pool.map(ask, refs))
+
+
+def upload_to_dm(
+    client: WebClient, *, slack_user_id: str, filename: str, content: bytes, comment: str
+) -> str:
+    """Share a file in the bot's DM with a user (files_upload_v2); returns the DM's ID."""
+    channel = dm_channel(client, slack_user_id)
+    client.files_upload_v2(
+        channel=channel,
+        content=content,
+        filename=filename,
+        title=filename,
+        initial_comment=comment,
+    )
+    return channel

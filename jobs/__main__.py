@@ -1,18 +1,22 @@
-"""`python -m jobs` runs the worker; `tick --at T` runs one pass; `preview` shows what is coming."""
+"""`python -m jobs` runs the worker; `tick --at T` runs one pass; `preview` shows what is coming;
+`import`, `export` and `calendar import` are the program tools' command-line twins."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from types import FrameType
 
 from bot.config import database_url_from_environment
 from bot.service import configure_logging, open_database, settings_or_exit
+from jobs import program
 from jobs.preview import print_preview
 from jobs.runtime import make_dispatcher
 from jobs.scheduler import start_scheduler
@@ -45,6 +49,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     preview_parser = commands.add_parser("preview", help="print the coming nudges; send nothing")
     preview_parser.add_argument("--weeks", type=int, default=12, help="how far ahead (default 12)")
+    import_parser = commands.add_parser("import", help="import a cohort of pairs from a CSV")
+    import_parser.add_argument("file", type=Path, help="CSV: mentee,mentor[,cadence][,goal]")
+    import_parser.add_argument("--by", required=True, help="the coordinator's Slack user ID")
+    import_parser.add_argument(
+        "--dry-run", action="store_true", help="check every line; change nothing"
+    )
+    export_parser = commands.add_parser("export", help="one CSV row per pair: dates and counts")
+    export_parser.add_argument("--out", type=Path, default=None, help="file (default: stdout)")
+    export_parser.add_argument("--team", default=None, help="workspace (team ID) to export")
+    calendar_parser = commands.add_parser("calendar", help="the academic calendar")
+    calendar_commands = calendar_parser.add_subparsers(dest="calendar_command", required=True)
+    calendar_import = calendar_commands.add_parser(
+        "import", help="add the blackouts of a school's .ics calendar"
+    )
+    calendar_import.add_argument("file", type=Path, help="an .ics (iCalendar) file")
+    calendar_import.add_argument("--team", default=None, help="workspace (team ID)")
     return parser
 
 
@@ -77,14 +97,34 @@ def run_tick(at: datetime | None) -> None:
     )
 
 
+def run_program_tool(args: argparse.Namespace) -> int:
+    try:
+        if args.command == "import":
+            return program.run_import(args.file, by=args.by, dry_run=args.dry_run, out=sys.stdout)
+        if args.command == "export":
+            return program.run_export(out_path=args.out, team=args.team, out=sys.stdout)
+        return program.run_calendar_import(args.file, team=args.team, out=sys.stdout)
+    except program.CommandFailedError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return program.FAILED
+
+
 def main(argv: list[str] | None = None) -> None:
     configure_logging()
     args = _parser().parse_args(argv)
+    if args.command in {"import", "export", "calendar"}:
+        raise SystemExit(run_program_tool(args))
     if args.command == "tick":
         run_tick(args.at)
     elif args.command == "preview":
         database = open_database(database_url_from_environment())
-        print_preview(database.sessions, weeks=args.weeks, now=datetime.now(UTC), out=sys.stdout)
+        print_preview(
+            database.sessions,
+            weeks=args.weeks,
+            now=datetime.now(UTC),
+            out=sys.stdout,
+            holidays=os.environ.get("ROUNDS_HOLIDAYS", "").strip().upper() or None,
+        )
     else:
         run_worker()
 

@@ -3,7 +3,17 @@
 Each delivery is claimed with a lease. Before posting, the delivery is marked `in_doubt`
 and committed; the post carries the delivery ID in Slack message metadata. Whoever finds a
 delivery still in doubt (its claimer crashed, or Slack did not answer) first looks for that
-post, so a crash between Slack's answer and our commit never sends twice.
+post, before deciding anything else, so a crash between Slack's answer and our commit never
+sends twice, and a post Slack has is never recorded as skipped.
+
+Two clocks: `now` says what is due and decides the nudge rules (a rehearsal such as
+`tick --at` picks it); leases are always taken and renewed on the real clock (`clock`), so a
+long pass never holds a claim that has already run out.
+
+Every claim ends sent, skipped, failed or rescheduled, and a delivery is claimed at most
+MAX_ATTEMPTS times (a refusal to listen, HTTP 429, does not count): an unexpected error
+reschedules it with backoff like a server error, and a claimer that died mid-send spends an
+attempt too.
 """
 
 from __future__ import annotations
@@ -24,12 +34,19 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.blocks import hours as hours_blocks
 from bot.blocks import nudges as nudge_blocks
+from bot.blocks import pairs as pair_blocks
+from bot.blocks import program as program_blocks
+from bot.blocks import times
 from bot.blocks.home import GoalLine
 from bot.blocks.times import Zoned
 from bot.domain import goals, people
 from bot.domain.cadence import WorkingHours
 from bot.domain.hours import clash_to_tell, note_clash_told
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
+from bot.domain.program.attention import needs_attention
+from bot.domain.program.calendar import Calendars, WorkingCalendar
+from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
+from bot.domain.schedule import cadence_of
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -51,6 +68,7 @@ SENDERS = 4  # posts in flight per worker
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
+    joinedload(Delivery.person),
 ]
 BATCH = 50
 MAX_ATTEMPTS = 8
@@ -164,6 +182,7 @@ class Dispatcher:
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
+        holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -171,9 +190,11 @@ class Dispatcher:
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
+        self.holidays = holidays
+        self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
         self.gate = RateGate()
-        self.clock = clock
+        self.clock = clock  # the real clock: leases are measured on it
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sender")
 
     def run(self, *, now: datetime | None = None, max_seconds: float = 50.0) -> DispatchReport:
@@ -183,13 +204,19 @@ class Dispatcher:
         other delivery would be refused meanwhile."""
         report = DispatchReport()
         started = time.monotonic()
+        self.calendars = Calendars(self.holidays)  # blackouts as of this pass
         while True:
-            moment = now or self.clock()
+            real_now = self.clock()
             with self.sessions.begin() as session:
                 claimed = [
                     d.id
                     for d in claim_due(
-                        session, now=moment, lease=LEASE, worker=self.worker, limit=BATCH
+                        session,
+                        due_by=now or real_now,
+                        now=real_now,
+                        lease=LEASE,
+                        worker=self.worker,
+                        limit=BATCH,
                     )
                 ]
             # Slack answers in tens to hundreds of milliseconds; a few posts in flight keep
@@ -204,52 +231,162 @@ class Dispatcher:
             time.sleep(wait)
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
+        moment = now or self.clock()
         try:
-            return self.deliver(delivery_id, now=now or self.clock())
-        except Exception:
-            # A bug, not a Slack answer: the lease runs out and the delivery is retried.
+            return self.deliver(delivery_id, now=moment)
+        except Exception as error:
+            # A bug or an answer nobody foresaw, not a Slack fault we know: retried with
+            # backoff like a server error, so it neither stays claimed nor loops for ever.
             log.exception("delivery %s failed unexpectedly", delivery_id)
+            return self._after_unexpected(delivery_id, error, moment)
+
+    def _after_unexpected(self, delivery_id: int, error: Exception, now: datetime) -> str:
+        reason = f"unexpected {type(error).__name__}"
+        try:
+            with self.sessions() as session:
+                delivery = session.get(Delivery, delivery_id)
+                if not self._still_claimed(delivery):
+                    return "retrying"
+                assert delivery is not None
+                # in_doubt is as last committed: set once a post may have gone out.
+                if delivery.attempts >= MAX_ATTEMPTS:
+                    return self._finish(
+                        session,
+                        delivery,
+                        DeliveryStatus.FAILED,
+                        f"gave up after {delivery.attempts} attempts: {reason}",
+                        now,
+                    )
+                self._retry_later(session, delivery, reason, now)
+                return "retrying"
+        except Exception:
+            # The database is unwell too: the lease runs out and the claim is retried.
+            log.exception("delivery %s could not be rescheduled", delivery_id)
             return "retrying"
+
+    def _still_claimed(self, delivery: Delivery | None) -> bool:
+        return (
+            delivery is not None
+            and delivery.status is DeliveryStatus.SENDING
+            and delivery.claimed_by == self.worker
+        )
 
     def deliver(self, delivery_id: int, *, now: datetime) -> str:
         with self.sessions() as session:
             delivery = session.get(Delivery, delivery_id, options=WITH_PAIR_AND_MEMBERS)
-            if (
-                delivery is None
-                or delivery.status is not DeliveryStatus.SENDING
-                or delivery.claimed_by != self.worker
-            ):
+            if not self._still_claimed(delivery):
                 return "retrying"  # someone re-claimed it after our lease ran out
+            assert delivery is not None
             pair = delivery.pair
-            decision = decide(session, delivery, pair, hours=self.hours, now=now)
-            if decision.verdict is Verdict.SKIP:
-                return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
-            if decision.verdict is Verdict.LATER:
-                assert decision.at is not None
-                delivery.status, delivery.due_at, delivery.lease_expires_at = (
-                    DeliveryStatus.SCHEDULED,
-                    decision.at,
-                    None,
-                )
-                delivery.outcome = decision.reason
-                session.commit()
-                return "retrying"
+            if pair is None:
+                return self._deliver_to_person(session, delivery, now)
             outgoing = self._compose(session, delivery, pair, now=now)
             if outgoing is None:
                 return self._finish(
                     session, delivery, DeliveryStatus.SKIPPED, "no coordinator to tell", now
                 )
+            already: dict[str, tuple[str, str]] = {}
+            if delivery.in_doubt:
+                # Slack may have this post already: that comes before any rule. A prompt
+                # the mentee saw is sent, even when its day has passed since.
+                try:
+                    already = self._earlier_posts(delivery, pair, outgoing)
+                except Exception as error:
+                    return self._fault(
+                        session, delivery, pair, SendFailedError(classify(error)), now
+                    )
+            if not already:
+                if delivery.attempts > MAX_ATTEMPTS:
+                    # Only a claimer that died mid-send spends an attempt without a verdict.
+                    return self._finish(
+                        session,
+                        delivery,
+                        DeliveryStatus.FAILED,
+                        f"gave up after {MAX_ATTEMPTS} attempts: the sender stopped mid-send",
+                        now,
+                    )
+                decision = decide(
+                    session,
+                    delivery,
+                    pair,
+                    hours=self.hours,
+                    now=now,
+                    calendar=self._calendar(session, pair, now),
+                )
+                if decision.verdict is Verdict.SKIP:
+                    return self._finish(
+                        session, delivery, DeliveryStatus.SKIPPED, decision.reason, now
+                    )
+                if decision.verdict is Verdict.LATER:
+                    assert decision.at is not None
+                    delivery.status, delivery.due_at, delivery.lease_expires_at = (
+                        DeliveryStatus.SCHEDULED,
+                        decision.at,
+                        None,
+                    )
+                    delivery.outcome = decision.reason
+                    delivery.attempts -= 1  # waiting for working hours is not an attempt
+                    session.commit()
+                    return "retrying"
+            return self._post(session, delivery, pair, outgoing, already=already, now=now)
+
+    def _post(
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair | None,
+        outgoing: Outgoing,
+        *,
+        already: dict[str, tuple[str, str]],
+        now: datetime,
+    ) -> str:
+        try:
+            self._send(session, delivery, pair, outgoing, already=already, now=now)
+        except LostClaimError:
+            session.rollback()
+            return "retrying"  # our lease ran out and another dispatcher has it now
+        except SendFailedError as failure:
+            return self._fault(session, delivery, pair, failure, now)
+        except Exception as error:
+            # A lookup or space opening failed: nothing new was posted by this attempt.
+            return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
+        return "sent"
+
+    def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
+        return self.calendars.for_workspace(session, pair.workspace_id, now=now)
+
+    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+        """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
+        person = delivery.person
+        if person is None or delivery.kind is not DeliveryKind.DIGEST:
+            return self._finish(session, delivery, DeliveryStatus.SKIPPED, "no recipient", now)
+        already: dict[str, tuple[str, str]] = {}
+        if delivery.in_doubt:
+            # As for a pair's nudges: a digest Slack already has is sent, whatever the rules.
             try:
-                self._send(session, delivery, pair, outgoing, now=now)
-            except LostClaimError:
-                session.rollback()
-                return "retrying"  # our lease ran out and another dispatcher has it now
-            except SendFailedError as failure:
-                return self._fault(session, delivery, pair, failure, now)
+                already = self._earlier_posts(delivery, None, Outgoing([person], "", []))
             except Exception as error:
-                # A lookup or space opening failed: nothing new was posted by this attempt.
-                return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
-            return "sent"
+                return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+        if already:
+            outgoing = Outgoing([person], "", [])
+        else:
+            decision = decide_digest(
+                delivery, person, configured=self.configured_coordinators, now=now
+            )
+            if decision.verdict is Verdict.SKIP:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, decision.reason, now)
+            attention = needs_attention(
+                session,
+                workspace_id=person.workspace_id,
+                now=now,
+                limit=15,
+                calendar=self.calendars.for_workspace(session, person.workspace_id, now=now),
+            )
+            if not attention:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
+            viewer = Zoned(person.slack_user_id, person.tz)
+            outgoing = Outgoing([person], *program_blocks.digest(attention, viewer=viewer))
+        return self._post(session, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
 
@@ -262,23 +399,11 @@ class Dispatcher:
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
                 for goal in goals.open_goals_of_pair(session, pair)
             ]
-            # Hours that never overlap are told once, with the prompt that follows the
-            # mentee's hours; marked as told only once the prompt is out.
-            clash = clash_to_tell(pair, default=self.hours, now=now, mark=False)
-            notices = (
-                hours_blocks.clash_notice(
-                    mentee=Zoned(mentee, pair.mentee.tz),
-                    mentor=Zoned(mentor, pair.mentor.tz),
-                    mentee_hours=clash.mentee_hours,
-                    mentor_hours=clash.mentor_hours,
-                )
-                if clash is not None
-                else []
-            )
+            notices = self._hours_clash_notices(pair, now=now)
             text, blocks = nudge_blocks.prompt(
                 pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals, notices=notices
             )
-            return Outgoing([], text, blocks, tells_hours_clash=clash is not None)
+            return Outgoing([], text, blocks, tells_hours_clash=bool(notices))
         if delivery.kind is DeliveryKind.FOLLOW_UP:
             text, blocks = nudge_blocks.follow_up(mentee=mentee, mentor=mentor)
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
@@ -286,6 +411,23 @@ class Dispatcher:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
         if delivery.kind is DeliveryKind.WRAP_UP:
             return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
+        if delivery.kind is DeliveryKind.WELCOME:
+            cadence = cadence_of(pair)
+            text, blocks = pair_blocks.welcome(
+                mentee=mentee,
+                mentor=mentor,
+                cadence=times.rhythm(
+                    cadence.frequency(),
+                    cadence.weekday,
+                    cadence.at,
+                    owner=Zoned(mentee, pair.mentee.tz),
+                    viewer=None,
+                    others=[Zoned(mentor, pair.mentor.tz)],
+                    reference=now,
+                ),
+            )
+            notices = self._hours_clash_notices(pair, now=now)
+            return Outgoing([], text, blocks + notices, tells_hours_clash=bool(notices))
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(
@@ -297,6 +439,19 @@ class Dispatcher:
         )
         return Outgoing(coordinators, text, blocks)
 
+    def _hours_clash_notices(self, pair: Pair, *, now: datetime) -> list[dict[str, Any]]:
+        """Hours that never overlap are told once, with the welcome or the prompt that
+        follows the mentee's hours; marked as told only once that message is out."""
+        clash = clash_to_tell(pair, default=self.hours, now=now, mark=False)
+        if clash is None:
+            return []
+        return hours_blocks.clash_notice(
+            mentee=Zoned(pair.mentee.slack_user_id, pair.mentee.tz),
+            mentor=Zoned(pair.mentor.slack_user_id, pair.mentor.tz),
+            mentee_hours=clash.mentee_hours,
+            mentor_hours=clash.mentor_hours,
+        )
+
     def _coordinators(self, session: Session, pair: Pair) -> list[Person]:
         return list(
             people.coordinators(
@@ -306,14 +461,47 @@ class Dispatcher:
 
     # --- sending -----------------------------------------------------------------------------
 
-    def _send(
-        self, session: Session, delivery: Delivery, pair: Pair, outgoing: Outgoing, *, now: datetime
-    ) -> None:
-        metadata = nudge_blocks.metadata(delivery.id)
+    def _earlier_posts(
+        self, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
+    ) -> dict[str, tuple[str, str]]:
+        """This delivery's posts Slack already has, found by their metadata: target ->
+        (channel, ts). A target is a recipient's DM (as `_send` names it) or the space."""
 
         def ours(message: dict[str, Any]) -> bool:
             return nudge_blocks.delivery_id_of(message) == delivery.id
 
+        found: dict[str, tuple[str, str]] = {}
+
+        def look(target: str, channel: str) -> None:
+            ts = find_own_post(
+                self.client, channel=channel, thread_ts=outgoing.thread_ts, matches=ours
+            )
+            if ts:
+                found[target] = (channel, ts)
+
+        for person in outgoing.recipients:
+            channel = person.dm_channel_id or dm_channel(self.client, person.slack_user_id)
+            look(person.dm_channel_id or person.slack_user_id, channel)
+        if not outgoing.recipients:
+            # The space is committed before any post to it: no space, nothing was posted.
+            space = delivery.channel_id or (pair.checkin_channel_id if pair else None)
+            if space:
+                look(space, space)
+        return found
+
+    def _send(
+        self,
+        session: Session,
+        delivery: Delivery,
+        pair: Pair | None,
+        outgoing: Outgoing,
+        *,
+        already: dict[str, tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """Post to every target Slack does not have the post in yet (`already` holds those it
+        has), then record the delivery as sent."""
+        metadata = nudge_blocks.metadata(delivery.id)
         targets: list[tuple[str, Person | None]]
         if outgoing.recipients:
             targets = [
@@ -323,33 +511,26 @@ class Dispatcher:
         elif delivery.channel_id:
             targets = [(delivery.channel_id, None)]
         else:
+            assert pair is not None, "only a pair's deliveries go to a check-in space"
             targets = [(ensure_checkin_space(self.client, pair), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
         for target, person in targets:
-            if was_in_doubt:
-                lookup = (
-                    target
-                    if person is None
-                    else (person.dm_channel_id or dm_channel(self.client, person.slack_user_id))
-                )
-                found = find_own_post(
-                    self.client, channel=lookup, thread_ts=outgoing.thread_ts, matches=ours
-                )
-                if found:
-                    channel, ts = lookup, found
-                    reached.append(target)
-                    continue
+            if target in already:
+                channel, ts = already[target]
+                reached.append(target)
+                continue
             held = self.gate.held_until(target, now)
             if held is not None:
                 raise SendFailedError(
                     None, nothing_posted=not (was_in_doubt or reached), until=held
                 )
             # Committed before the post, and only while the claim is still ours: if we die
-            # after Slack accepts it, the next claimer looks for the post first.
+            # after Slack accepts it, the next claimer looks for the post first. The lease
+            # runs from the real time, not from `now`, which a long pass left behind.
             if not claim_still_mine(
-                session, delivery_id=delivery.id, worker=self.worker, now=now, lease=LEASE
+                session, delivery_id=delivery.id, worker=self.worker, now=self.clock(), lease=LEASE
             ):
                 raise LostClaimError(delivery.id)
             try:
@@ -379,11 +560,18 @@ class Dispatcher:
         if not reached:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
-        if outgoing.tells_hours_clash:
+        if outgoing.tells_hours_clash and pair is not None:
             note_clash_told(pair, now=now)
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
-        if delivery.kind is DeliveryKind.PROMPT:
-            plan_follow_up(session, delivery, pair, hours=self.hours, now=now)
+        if delivery.kind is DeliveryKind.PROMPT and pair is not None:
+            plan_follow_up(
+                session,
+                delivery,
+                pair,
+                hours=self.hours,
+                now=now,
+                calendar=self._calendar(session, pair, now),
+            )
         session.commit()
 
     def _finish(
@@ -413,7 +601,7 @@ class Dispatcher:
         self,
         session: Session,
         delivery: Delivery,
-        pair: Pair,
+        pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
     ) -> str:
@@ -433,14 +621,14 @@ class Dispatcher:
             session.commit()
             return "retrying"
         log.warning(
-            "delivery %s (%s, pair %s): %s", delivery.id, delivery.kind.value, pair.id, fault.reason
+            "delivery %s (%s, pair %s): %s",
+            delivery.id,
+            delivery.kind.value,
+            delivery.pair_id,
+            fault.reason,
         )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.SCHEDULED
-            delivery.not_before = now + backoff(delivery.attempts)
-            delivery.lease_expires_at = None
-            delivery.outcome = f"retrying: {fault.reason}"
-            session.commit()
+            self._retry_later(session, delivery, fault.reason, now)
             return "retrying"
         if fault.kind is FaultKind.TRANSIENT:
             return self._finish(
@@ -452,6 +640,7 @@ class Dispatcher:
             )
         if (
             fault.kind is FaultKind.PERMANENT
+            and pair is not None
             and pair.state in (PairState.ACTIVE, PairState.PAUSED)
             and delivery.kind is not DeliveryKind.COORDINATOR_ALERT
         ):
@@ -460,3 +649,12 @@ class Dispatcher:
             pair.paused_reason = fault.reason
             plan_coordinator_alert(session, pair=pair, reason=fault.reason, now=now)
         return self._finish(session, delivery, DeliveryStatus.FAILED, fault.reason, now)
+
+    def _retry_later(
+        self, session: Session, delivery: Delivery, reason: str, now: datetime
+    ) -> None:
+        delivery.status = DeliveryStatus.SCHEDULED
+        delivery.not_before = now + backoff(delivery.attempts)
+        delivery.lease_expires_at = None
+        delivery.outcome = f"retrying: {reason}"[:200]
+        session.commit()

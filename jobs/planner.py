@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours
 from bot.domain.nudges import end_pause_if_over, plan_prompt
+from bot.domain.program.calendar import Calendars
+from bot.domain.program.digest import plan_digests
 from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
 from bot.store.events import forget_old_events
 
@@ -19,16 +22,36 @@ BATCH = 500
 class PlanReport:
     planned: int = 0
     resumed: int = 0
+    digests: int = 0
 
 
-def plan_due(session: Session, *, now: datetime, hours: WorkingHours) -> PlanReport:
-    """Plan every prompt due by `now`. Touches only due rows, found through indexes."""
+def plan_due(
+    session: Session,
+    *,
+    now: datetime,
+    hours: WorkingHours,
+    holidays: str | None = None,
+    coordinators: Collection[str] = (),
+) -> PlanReport:
+    """End every pause that is over, plan every prompt due by `now` (moved off blackout
+    days) and each coordinator's coming digest, BATCH pairs at a time. Touches only due rows,
+    found through indexes."""
     report = PlanReport()
-    for pair in pairs_with_pause_over(session, today_utc=now.date(), limit=BATCH):
-        report.resumed += end_pause_if_over(pair, hours=hours, now=now)
+    calendars = Calendars(holidays)
+    last_id = 0
+    # A pause whose date has not come in the mentee's zone yet stays, so page by ID.
+    while paused := pairs_with_pause_over(
+        session, today_utc=now.date(), after_id=last_id, limit=BATCH
+    ):
+        for pair in paused:
+            report.resumed += end_pause_if_over(pair, hours=hours, now=now)
+        last_id = paused[-1].id
+        session.flush()
     while due := pairs_due_for_prompt(session, now=now, limit=BATCH):
         for pair in due:
-            report.planned += plan_prompt(session, pair, hours=hours, now=now)
+            calendar = calendars.for_workspace(session, pair.workspace_id, now=now)
+            report.planned += plan_prompt(session, pair, hours=hours, now=now, calendar=calendar)
         session.flush()
+    report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)
     return report

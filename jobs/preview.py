@@ -12,13 +12,18 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.domain.cadence import WorkingHours, add_working_days, local_instant, zone
-from bot.domain.nudges import FOLLOW_UP_AFTER_WORKING_DAYS, following_prompt
+from bot.domain.cadence import WorkingHours, local_instant, zone
+from bot.domain.nudges import (
+    FOLLOW_UP_AFTER_WORKING_DAYS,
+    following_prompt,
+    prompt_outside_blackouts,
+)
+from bot.domain.program.calendar import WEEKDAYS, Calendars, WorkingCalendar
 from bot.domain.schedule import cadence_of, first_prompt_from
 from bot.store import pairs as pair_queries
 from bot.store.db import SessionFactory
 from bot.store.deliveries import scheduled_for_pairs
-from bot.store.models import DeliveryKind, Pair, PairState
+from bot.store.models import DeliveryKind, Pair, PairState, Person
 
 KIND_NAMES = {
     DeliveryKind.PROMPT: "check-in prompt",
@@ -26,6 +31,8 @@ KIND_NAMES = {
     DeliveryKind.GRATITUDE: "gratitude reminder",
     DeliveryKind.WRAP_UP: "mentor wrap-up",
     DeliveryKind.COORDINATOR_ALERT: "coordinator alert",
+    DeliveryKind.WELCOME: "welcome (opens the check-in space)",
+    DeliveryKind.DIGEST: "coordinator digest",
 }
 
 
@@ -34,10 +41,16 @@ class Planned:
     at: datetime
     zone_name: str
     kind: DeliveryKind
+    skipped: str = ""  # "2027-03-16 (Spring break)" when a blackout moved it here
 
 
 def _prompts(
-    pair: Pair, *, now: datetime, until: datetime, hours: WorkingHours
+    pair: Pair,
+    *,
+    now: datetime,
+    until: datetime,
+    hours: WorkingHours,
+    calendar: WorkingCalendar = WEEKDAYS,
 ) -> Iterator[Planned]:
     tz_name = str(zone(pair.mentee.tz))
     if pair.state is PairState.PAUSED:
@@ -48,24 +61,42 @@ def _prompts(
     else:
         at = pair.next_prompt_at or first_prompt_from(pair, now=now, hours=hours)
     while at <= until:
-        yield Planned(at, tz_name, DeliveryKind.PROMPT)
+        moved = prompt_outside_blackouts(pair, at, hours=hours, calendar=calendar)
+        skipped = ""
+        if moved != at:
+            day = at.astimezone(zone(pair.mentee.tz)).date()
+            skipped = f"{day.isoformat()} ({calendar.blackout_on(day) or 'blackout'})"
+        upcoming = following_prompt(pair, at, hours=hours)
+        while upcoming <= moved:
+            upcoming = following_prompt(pair, upcoming, hours=hours)
+        at = moved
+        if at > until:
+            break
+        yield Planned(at, tz_name, DeliveryKind.PROMPT, skipped)
         local = at.astimezone(zone(pair.mentee.tz))
-        follow_day = add_working_days(local.date(), FOLLOW_UP_AFTER_WORKING_DAYS)
+        follow_day = calendar.add_working_days(local.date(), FOLLOW_UP_AFTER_WORKING_DAYS)
         follow = local_instant(follow_day, local.time().replace(tzinfo=None), zone(pair.mentee.tz))
         if follow <= until:
             yield Planned(follow, tz_name, DeliveryKind.FOLLOW_UP)
-        at = following_prompt(pair, at, hours=hours)
+        at = upcoming
 
 
 def preview(
-    session: Session, *, weeks: int, now: datetime, hours: WorkingHours
+    session: Session,
+    *,
+    weeks: int,
+    now: datetime,
+    hours: WorkingHours,
+    holidays: str | None = None,
 ) -> list[tuple[Pair, list[Planned]]]:
     until = now + timedelta(weeks=weeks)
     live = pair_queries.all_in_states(session, states=(PairState.ACTIVE, PairState.PAUSED))
     already = scheduled_for_pairs(session, [pair.id for pair in live])
+    calendars = Calendars(holidays)
     result = []
     for pair in live:
-        planned = list(_prompts(pair, now=now, until=until, hours=hours))
+        calendar = calendars.for_workspace(session, pair.workspace_id, now=now)
+        planned = list(_prompts(pair, now=now, until=until, hours=hours, calendar=calendar))
         planned += [
             Planned(d.due_at, str(zone(pair.mentee.tz)), d.kind)
             for d in already
@@ -75,14 +106,27 @@ def preview(
     return result
 
 
-def print_preview(sessions: SessionFactory, *, weeks: int, now: datetime, out: TextIO) -> None:
+def _who(person: Person) -> str:
+    name = f"{person.display_name} " if person.display_name else ""
+    return f"{name}({person.slack_user_id})"
+
+
+def print_preview(
+    sessions: SessionFactory,
+    *,
+    weeks: int,
+    now: datetime,
+    out: TextIO,
+    holidays: str | None = None,
+) -> None:
     with sessions() as session:
-        plans = preview(session, weeks=weeks, now=now, hours=WorkingHours())
+        plans = preview(session, weeks=weeks, now=now, hours=WorkingHours(), holidays=holidays)
         if not plans:
             print("No active or paused pairs yet: nothing to preview.", file=out)
             return
         print(
-            f"Nudges for the next {weeks} weeks, assuming nobody checks in (times are local):",
+            f"Nudges for the next {weeks} weeks, assuming nobody checks in "
+            "(mentee's local time | mentor's local time):",
             file=out,
         )
         for pair, planned in plans:
@@ -91,15 +135,18 @@ def print_preview(sessions: SessionFactory, *, weeks: int, now: datetime, out: T
                 until = f" until {pair.paused_until.isoformat()}" if pair.paused_until else ""
                 state = f" [paused{until}]"
             print(
-                f"\nPair {pair.id}: mentee {pair.mentee.slack_user_id}, "
-                f"mentor {pair.mentor.slack_user_id} — {cadence_of(pair).describe()}{state}",
+                f"\nPair {pair.id}: mentee {_who(pair.mentee)}, "
+                f"mentor {_who(pair.mentor)} — {cadence_of(pair).describe()}{state}",
                 file=out,
             )
             if not planned:
                 print("  (nothing in this window)", file=out)
             for item in planned:
-                local = item.at.astimezone(zone(item.zone_name))
+                local = item.at.astimezone(zone(pair.mentee.tz))
+                theirs = item.at.astimezone(zone(pair.mentor.tz))
+                moved = f"  — moved from {item.skipped}, a blackout" if item.skipped else ""
                 print(
-                    f"  {local:%Y-%m-%d %a  %H:%M}  {item.zone_name:<22} {KIND_NAMES[item.kind]}",
+                    f"  {local:%Y-%m-%d %a %H:%M} {zone(pair.mentee.tz)} | "
+                    f"{theirs:%a %H:%M} {zone(pair.mentor.tz)}  {KIND_NAMES[item.kind]}{moved}",
                     file=out,
                 )

@@ -1,4 +1,6 @@
-"""Keeps cached time zones fresh for people who never talk to Rounds, off the nudge path."""
+"""Keeps cached profiles fresh for people who never talk to Rounds, off the nudge path: the
+time zones of pair members, and the admin flag of Slack admins, which coordinator alerts
+follow (see bot.domain.people for when that flag is trusted)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, zone
 from bot.domain.pairs import CAPACITY_STATES
-from bot.domain.people import apply_profile
+from bot.domain.people import PROFILE_MAX_AGE, apply_profile, profile_unconfirmed
 from bot.domain.schedule import prompt_instant_on
 from bot.slack_out import FaultKind, SlackClient, classify, fetch_profile
 from bot.store import pairs as pair_queries
@@ -30,20 +32,26 @@ def refresh_stale_profiles(
     Returns how many were refreshed."""
     refreshed = 0
     with sessions() as session:
-        stale = people_queries.stale_people_in_pairs(
-            session, states=CAPACITY_STATES, refreshed_before=now - STALE_AFTER, limit=BATCH
+        stale = people_queries.stale_profiles(
+            session,
+            states=CAPACITY_STATES,
+            refreshed_before=now - STALE_AFTER,
+            admins_refreshed_before=now - PROFILE_MAX_AGE,
+            limit=BATCH,
         )
         for person in stale:
             try:
                 profile = fetch_profile(client, person.slack_user_id)
             except Exception as error:
-                if classify(error).kind is FaultKind.RATE_LIMITED:
+                fault = _fault_of(error)
+                if fault is FaultKind.RATE_LIMITED:
                     break  # the rest wait for a later pass
                 log.warning("could not refresh %s: %s", person.slack_user_id, error)
-                person.profile_refreshed_at = now
-                continue
-            if profile is None:
-                person.profile_refreshed_at = now
+                profile_unconfirmed(person, now=now)
+                if fault in (FaultKind.PERMANENT, FaultKind.REJECTED):
+                    # Slack's considered refusal will not change soon: ask again next week,
+                    # not every pass. An answerless failure is asked again next pass.
+                    person.profile_refreshed_at = now
                 continue
             planned_days = _prompt_days(session, person)
             apply_profile(person, profile, now=now)
@@ -52,6 +60,14 @@ def refresh_stale_profiles(
             refreshed += 1
         session.commit()
     return refreshed
+
+
+def _fault_of(error: Exception) -> FaultKind | None:
+    """What kind of Slack failure this was; None for an error that is no Slack answer."""
+    try:
+        return classify(error).kind
+    except Exception:
+        return None
 
 
 def _prompt_days(session: Session, person: Person) -> list[tuple[Pair, date]]:

@@ -20,5 +20,9 @@ def make_dispatcher(settings: Settings, sessions: SessionFactory) -> Dispatcher:
         settings, rate_limit_retries=0, server_error_retries=0, connection_retries=0
     )
     return Dispatcher(
-        sessions, client, hours=working_hours(settings), coordinators=settings.coordinators
+        sessions,
+        client,
+        hours=working_hours(settings),
+        coordinators=settings.coordinators,
+        holidays=settings.holidays,
     )

@@ -41,7 +41,16 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
     # clock itself and catches up on everything due. No misfire is ever dropped.
     beat = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
     scheduler.add_job(
-        _guarded("planner", lambda now: run_planner(sessions, hours=dispatcher.hours, now=now)),
+        _guarded(
+            "planner",
+            lambda now: run_planner(
+                sessions,
+                hours=dispatcher.hours,
+                now=now,
+                holidays=dispatcher.holidays,
+                coordinators=dispatcher.configured_coordinators,
+            ),
+        ),
         "interval",
         seconds=PLANNER_EVERY_SECONDS,
         id="planner",
@@ -50,7 +59,9 @@ def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundS
         **beat,
     )
     scheduler.add_job(
-        _guarded("dispatcher", lambda now: dispatcher.run(now=now)),
+        # A live pass reads the clock itself as it goes: a pass given its start time would
+        # treat it as a rehearsal, never waiting out a workspace-wide rate limit.
+        _guarded("dispatcher", lambda _started: dispatcher.run()),
         "interval",
         seconds=DISPATCHER_EVERY_SECONDS,
         id="dispatcher",

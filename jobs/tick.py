@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,9 +21,16 @@ class TickReport:
     dispatch: DispatchReport
 
 
-def run_planner(sessions: SessionFactory, *, hours: WorkingHours, now: datetime) -> PlanReport:
+def run_planner(
+    sessions: SessionFactory,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    holidays: str | None = None,
+    coordinators: Collection[str] = (),
+) -> PlanReport:
     with sessions.begin() as session:
-        return plan_due(session, now=now, hours=hours)
+        return plan_due(session, now=now, hours=hours, holidays=holidays, coordinators=coordinators)
 
 
 def tick(
@@ -30,5 +38,11 @@ def tick(
 ) -> TickReport:
     """Plan, then send everything due by `now` (default: live, as the worker does).
     Errors propagate: the caller decides."""
-    plan = run_planner(sessions, hours=dispatcher.hours, now=now or datetime.now(UTC))
+    plan = run_planner(
+        sessions,
+        hours=dispatcher.hours,
+        now=now or datetime.now(UTC),
+        holidays=dispatcher.holidays,
+        coordinators=dispatcher.configured_coordinators,
+    )
     return TickReport(plan=plan, dispatch=dispatcher.run(now=now))

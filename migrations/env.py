@@ -42,8 +42,19 @@ def run_migrations_online() -> None:
         engine = make_engine(database_url_from_environment())
     try:
         with engine.connect() as connection:
-            _run(connection)
-            connection.commit()
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a table by copying it and dropping the original; with
+                # foreign keys on, dropping `people` would cascade into every pair. SQLite
+                # only changes this setting outside a transaction, so before the first one.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                _run(connection)
+                connection.commit()
+            finally:
+                if sqlite:
+                    connection.rollback()  # nothing open: the pragma needs no transaction
+                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     finally:
         if owns_engine:
             engine.dispose()

@@ -14,6 +14,12 @@ Deliberate simplifications, so nobody relies on them by accident:
   answered from that user's DM. chat.postEphemeral and reactions.* accept any well-formed
   conversation id, because they usually target channels and messages the fake never saw.
 * Only chat.postMessage is subject to `set_rate_limit`.
+* users.lookupByEmail finds only users given an email with `add_user`.
+* Files: `add_file` stands for a file a user uploaded (what a modal's file_input hands the
+  app); files.info describes it and its `url_private_download` serves the bytes only with a
+  bot token, as Slack does (without one Slack answers a 200 login page, and so does the
+  fake). files.getUploadURLExternal → POST to the upload URL → files.completeUploadExternal
+  is the files_upload_v2 flow; `uploaded_files` shows what was shared where.
 
 Standard library only, so the fake cannot drift with the dependencies it is meant to test.
 """
@@ -59,6 +65,7 @@ _CONVERSATION_PREFIXES = ("C", "G", "D")
 # Slack's documented ceilings; enforcing them catches messages that would fail in production.
 _MAX_TEXT_CHARS = 40_000
 _MAX_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
 _MAX_MPIM_USERS = 8
 _MAX_HISTORY_LIMIT = 999
 _MAX_REPLIES_LIMIT = 1000
@@ -97,6 +104,20 @@ class _User:
     is_owner: bool = False
     deleted: bool = False
     is_bot: bool = False
+    email: str | None = None
+
+
+@dataclass
+class _File:
+    id: str
+    name: str
+    title: str
+    filetype: str
+    user: str
+    content: bytes | None  # None until an upload URL received the bytes
+    created: int
+    channels: list[str]
+    initial_comment: str | None = None
 
 
 @dataclass
@@ -530,6 +551,10 @@ class FakeSlack:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "files.info": self._files_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self._clear()
 
@@ -544,6 +569,8 @@ class FakeSlack:
         self._views: dict[str, dict[str, Any]] = {}
         self._external_ids: dict[str, str] = {}
         self._home_views: dict[str, str] = {}
+        self._files: dict[str, _File] = {}
+        self._upload_tokens: dict[str, str] = {}  # upload URL path -> file id
         self._response_paths: set[str] = set()
         self._response_posts: list[tuple[str, dict[str, Any]]] = []
         self._faults: dict[str, deque[_Fault]] = {}
@@ -618,6 +645,7 @@ class FakeSlack:
         deleted: bool = False,
         is_bot: bool = False,
         name: str | None = None,
+        email: str | None = None,
     ) -> None:
         if not user_id.startswith(_USER_PREFIXES):
             raise ValueError(f"Slack user ids start with U or W: {user_id!r}")
@@ -631,6 +659,7 @@ class FakeSlack:
             user.name = user.real_name = name
         user.tz, user.is_admin, user.is_owner = tz, is_admin, is_owner
         user.deleted, user.is_bot = deleted, is_bot
+        user.email = email
         with self._cond:
             self._users[user_id] = user
 
@@ -659,6 +688,43 @@ class FakeSlack:
                     channel = _conversation_id([channel])
                 found = list(self._messages.get(channel, []))
             return [self._public_message(m) for m in found]
+
+    def add_file(
+        self, name: str, content: bytes, *, user: str = "U0UPLOADER", filetype: str | None = None
+    ) -> dict[str, Any]:
+        """A file `user` uploaded; returns it as Slack describes it (e.g. in a file_input)."""
+        kind = filetype or (name.rsplit(".", 1)[-1].lower() if "." in name else "text")
+        with self._cond:
+            file = _File(
+                id=self._new_file_id(),
+                name=name,
+                title=name,
+                filetype=kind,
+                user=user,
+                content=bytes(content),
+                created=int(time.time()),
+                channels=[],
+            )
+            self._files[file.id] = file
+            return self._render_file(file)
+
+    def uploaded_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Files the app shared with files_upload_v2: name, title, channel, comment, content."""
+        with self._cond:
+            if channel is not None and channel.startswith(_USER_PREFIXES):
+                channel = _conversation_id([channel])
+            return [
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "title": f.title,
+                    "channels": list(f.channels),
+                    "initial_comment": f.initial_comment,
+                    "content": f.content,
+                }
+                for f in self._files.values()
+                if f.channels and (channel is None or channel in f.channels)
+            ]
 
     # --- recorded traffic ------------------------------------------------------------------
 
@@ -831,6 +897,7 @@ class FakeSlack:
             "status_text": "",
             "status_emoji": "",
             "fields": {},
+            **({"email": user.email} if user.email else {}),
             "team": self.team_id,
         }
         if user.id == self.bot_user_id:
@@ -969,6 +1036,10 @@ class FakeSlack:
         if parts.path.startswith("/api/"):
             method = parts.path[len("/api/") :].strip("/")
             return self._serve_api(method, parts.query, content_type, authorization, body)
+        if parts.path.startswith("/files-pri/"):
+            return self._serve_download(parts.path, authorization)
+        if parts.path.startswith("/upload/v1/"):
+            return self._serve_upload(command, parts.path, body)
         with self._cond:
             known = parts.path in self._response_paths
         if not known:
@@ -1046,6 +1117,31 @@ class FakeSlack:
             return handler(args)
         except _SlackError as error:
             return {"ok": False, "error": error.code}
+
+    def _serve_download(self, path: str, authorization: str) -> _Reply:
+        token = _bearer(authorization)
+        with self._cond:
+            file_id = path.split("/")[2].rsplit("-", 1)[-1]
+            file = self._files.get(file_id)
+            if file is None or file.content is None:
+                return _Reply.of_text(404, "file not found")
+            if token is None or not token.startswith(_TOKEN_PREFIXES):
+                # Slack serves its sign-in page, not the file, to a request without a token.
+                page = "<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
+                return _Reply(200, page.encode(), "text/html; charset=utf-8")
+            return _Reply(200, file.content, "application/octet-stream")
+
+    def _serve_upload(self, command: str, path: str, body: bytes) -> _Reply:
+        if command != "POST":
+            return _Reply.of_text(405, "method_not_allowed")
+        with self._cond:
+            file_id = self._upload_tokens.pop(path, None)
+            file = self._files.get(file_id or "")
+            if file is None:
+                return _Reply.of_text(404, "upload URL unknown or used")
+            file.content = bytes(body)
+            self._cond.notify_all()
+        return _Reply.of_text(200, f"OK - {len(body)}")
 
     def _serve_response_url(self, path: str, body: bytes) -> _Reply:
         # A response_url takes a JSON object whatever the Content-Type says; anything else is
@@ -1385,6 +1481,9 @@ class FakeSlack:
         spec = _json_arg(args, "view", "invalid_arguments")
         if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
             raise _SlackError("invalid_arguments")
+        blocks = spec.get("blocks")
+        if isinstance(blocks, list) and len(blocks) > _MAX_VIEW_BLOCKS:
+            raise _SlackError("invalid_arguments")  # Slack: "must be less than 101 items"
         return spec
 
     def _store_view(
@@ -1475,6 +1574,96 @@ class FakeSlack:
         view = self._store_view(spec, view_id=current_id)
         self._home_views[user.id] = view["id"]
         return {"ok": True, "view": view}
+
+    # --- files and e-mail look-ups (program tools) -----------------------------------------
+
+    def _new_file_id(self) -> str:
+        return f"F{len(self._files) + 1:09d}{secrets.token_hex(2).upper()}"
+
+    def _render_file(self, file: _File) -> dict[str, Any]:
+        base = f"{self.base_url}/files-pri/{self.team_id}-{file.id}"
+        return {
+            "id": file.id,
+            "created": file.created,
+            "timestamp": file.created,
+            "name": file.name,
+            "title": file.title,
+            "mimetype": "text/csv" if file.filetype == "csv" else "application/octet-stream",
+            "filetype": file.filetype,
+            "user": file.user,
+            "size": len(file.content or b""),
+            "url_private": f"{base}/{file.name}",
+            "url_private_download": f"{base}/download/{file.name}",
+            "channels": list(file.channels),
+            "is_public": False,
+        }
+
+    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = _req_str(args, "email", "users_not_found").strip().lower()
+        for user in self._users.values():
+            if user.email and user.email.lower() == email:
+                return {"ok": True, "user": self._render_user(user)}
+        raise _SlackError("users_not_found")
+
+    def _files_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file = self._files.get(_req_str(args, "file", "file_not_found"))
+        if file is None or file.content is None:
+            raise _SlackError("file_not_found")
+        return {"ok": True, "file": self._render_file(file), "comments": []}
+
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = _req_str(args, "filename", "invalid_arguments")
+        if _int_arg(args, "length", 0) <= 0:
+            raise _SlackError("invalid_arguments")
+        file = _File(
+            id=self._new_file_id(),
+            name=filename,
+            title=filename,
+            filetype=filename.rsplit(".", 1)[-1].lower() if "." in filename else "text",
+            user=self.bot_user_id,
+            content=None,
+            created=int(time.time()),
+            channels=[],
+        )
+        self._files[file.id] = file
+        path = f"/upload/v1/{secrets.token_hex(12)}"
+        self._upload_tokens[path] = file.id
+        return {"ok": True, "upload_url": self.base_url + path, "file_id": file.id}
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        entries = _json_arg(args, "files", "invalid_arguments")
+        if not isinstance(entries, list) or not entries:
+            raise _SlackError("invalid_arguments")
+        channel_id = _opt_str(args, "channel_id")
+        conversation = self._post_target(channel_id) if channel_id else None
+        shared = []
+        for entry in entries:
+            file = self._files.get(str(entry.get("id")) if isinstance(entry, dict) else "")
+            if file is None or file.content is None:
+                raise _SlackError("file_not_found")  # never uploaded to its URL
+            file.title = str(entry.get("title") or file.name)
+            if conversation is not None:
+                file.channels.append(conversation.id)
+                file.initial_comment = _opt_str(args, "initial_comment")
+            shared.append({"id": file.id, "title": file.title})
+        if conversation is not None:
+            ts, micros = self._next_ts()
+            self._messages.setdefault(conversation.id, []).append(
+                _Message(
+                    channel=conversation.id,
+                    ts=ts,
+                    ts_us=micros,
+                    user=self.bot_user_id,
+                    bot_id=self.bot_id,
+                    text=_opt_str(args, "initial_comment") or "",
+                    blocks=None,
+                    attachments=None,
+                    metadata=None,
+                    thread_ts=None,
+                    reply_broadcast=False,
+                )
+            )
+        return {"ok": True, "files": shared}
 
 
 def _shorten(value: Any, limit: int = 200) -> str:

@@ -22,6 +22,7 @@ def test_every_benchmark_runs_at_smoke_scale(
         "Planning cost",
         "Delivery rate",
         "Memory",
+        "Program tools",
         "Patient-information guard",
     ):
         assert heading in report

@@ -53,7 +53,9 @@ MESSAGES: dict[str, Callable[[], tuple[str, list[dict[str, Any]]]]] = {
         [goals.PairGoals("U1", f"U{n}", n % 2 == 0, GOALS, GOALS) for n in range(30)]
     ),
     "which mentor": lambda: goals.choose_pair(
-        choices=[(n, f"U{n}") for n in range(9)], payload={"text": "x" * 300, "due": None}
+        choices=[(n, f"U{n}") for n in range(9)],
+        payload={"text": "x" * 300, "due": None},
+        once="0123abcd",
     ),
     "check-in post": lambda: checkins.checkin_post(
         pair_id=1,
@@ -62,7 +64,7 @@ MESSAGES: dict[str, Callable[[], tuple[str, list[dict[str, Any]]]]] = {
         update=checkins.Update(LONG, LONG, LONG, GOALS, "2027-01-04"),
     ),
     "which space": lambda: checkins.choose_pair(
-        choices=[(n, f"U{n}") for n in range(9)], update="hi"
+        choices=[(n, f"U{n}") for n in range(9)], update="hi", once="0123abcd"
     ),
     "status": lambda: checkins.status(
         [checkins.PairStatus(f"U{n}", n % 2 == 0, "active", NOW, NOW, GOALS) for n in range(60)]

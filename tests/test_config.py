@@ -76,6 +76,12 @@ def test_socket_mode_needs_no_signing_secret() -> None:
     assert settings.slack_signing_secret is None
 
 
+def test_serving_http_needs_a_signing_secret_even_with_an_app_token() -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-2-c"}
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is not set"):
+        settings_from(env, http_only=True)
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

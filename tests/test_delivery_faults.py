@@ -7,22 +7,31 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+from sqlalchemy import select
 
 from bot.config import Settings
-from bot.domain.nudges import plan_prompt
+from bot.domain import pairs
+from bot.domain.nudges import plan_coordinator_alert, plan_prompt, plan_wrap_up
 from bot.service import Database
 from bot.slack_out import make_web_client
 from bot.store.deliveries import claim_due, claim_still_mine, pairs_due_for_prompt
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from jobs import dispatcher as dispatcher_module
 from jobs.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, RateGate
-from jobs.runtime import working_hours
+from jobs.runtime import make_dispatcher, working_hours
+from jobs.scheduler import start_scheduler
+from jobs.tick import run_planner
 from tests.factories import make_pair, make_person
 from tests.fake_slack import FakeSlack
-from tests.test_nudges import FIRST_PROMPT, SPACE, START, rows, run
+from tests.test_nudges import FIRST_PROMPT, HOURS, SPACE, START, reply_in_thread, rows, run
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +82,17 @@ def test_server_errors_retry_with_backoff(
     assert prompt.not_before == FIRST_PROMPT + timedelta(seconds=90)  # 30 s, then 60 s
     assert run(database, dispatcher, FIRST_PROMPT + timedelta(seconds=90)).dispatch.sent == 1
     assert posts_of(fake_slack, prompt.id) == 1
+
+
+def later_dispatcher(settings: Settings, database: Database, *, by: timedelta) -> Dispatcher:
+    """A dispatcher whose real clock runs `by` ahead: another worker, some time later."""
+    return Dispatcher(
+        database.sessions,
+        make_dispatcher(settings, database.sessions).client,
+        hours=working_hours(settings),
+        coordinators=settings.coordinators,
+        clock=lambda: datetime.now(UTC) + by,
+    )
 
 
 @pytest.fixture
@@ -252,8 +272,10 @@ def test_a_worker_killed_after_slack_accepted_the_post_neither_loses_nor_repeats
     assert (prompt.status, prompt.in_doubt) == (DeliveryStatus.SENDING, True)
     assert len(fake_slack.messages(SPACE)) == 1  # Slack has it; we never recorded it
 
-    # Restarted after the lease ran out: the nudge is found, not sent again.
-    report = run(database, dispatcher, FIRST_PROMPT + timedelta(minutes=3))
+    # Restarted after the lease ran out (leases run on the real clock): the nudge is found,
+    # not sent again.
+    restarted = later_dispatcher(settings, database, by=LEASE + timedelta(minutes=1))
+    report = run(database, restarted, FIRST_PROMPT + timedelta(minutes=3))
     (prompt,) = rows(database, DeliveryKind.PROMPT)
     assert prompt.status is DeliveryStatus.SENT
     assert report.dispatch.sent == 1
@@ -311,20 +333,256 @@ def test_a_dispatcher_whose_lease_ran_out_does_not_post(
     with database.sessions.begin() as session:
         for pair in pairs_due_for_prompt(session, now=FIRST_PROMPT, limit=10):
             plan_prompt(session, pair, hours=dispatcher.hours, now=FIRST_PROMPT)
+    real_now = datetime.now(UTC)
     with database.sessions.begin() as session:
         (claimed,) = claim_due(
-            session, now=FIRST_PROMPT, lease=LEASE, worker=dispatcher.worker, limit=5
+            session,
+            due_by=FIRST_PROMPT,
+            now=real_now,
+            lease=LEASE,
+            worker=dispatcher.worker,
+            limit=5,
         )
         delivery_id = claimed.id
     # Our lease runs out; another dispatcher claims the delivery before we get to it.
     with database.sessions.begin() as session:
-        claim_due(session, now=FIRST_PROMPT + 2 * LEASE, lease=LEASE, worker="other", limit=5)
+        claim_due(
+            session,
+            due_by=FIRST_PROMPT,
+            now=real_now + 2 * LEASE,
+            lease=LEASE,
+            worker="other",
+            limit=5,
+        )
     with database.sessions() as session:
         assert not claim_still_mine(
             session,
             delivery_id=delivery_id,
             worker=dispatcher.worker,
-            now=FIRST_PROMPT,
+            now=real_now + 2 * LEASE,
             lease=LEASE,
         )
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+# --- leases run on the real clock -----------------------------------------------------------
+
+
+class Clock:
+    """A real clock the test moves by hand."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class PostHook(WebClient):
+    """A Slack client that lets the test act just before each post leaves."""
+
+    def __init__(self, before_post: Callable[[int], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.before_post = before_post
+        self.posts = 0
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:  # noqa: N802 (Slack's name)
+        self.posts += 1
+        self.before_post(self.posts)
+        return super().chat_postMessage(**kwargs)
+
+
+def test_a_pass_that_outlasts_its_lease_does_not_let_another_worker_post_again(
+    settings: Settings,
+    database: Database,
+    fake_slack: FakeSlack,
+    pair_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_slack.add_channel("G0OTHER", members=["U0S2", "U0M2"])
+    make_pair(database, mentee="U0S2", mentor="U0M2", now=START, channel="G0OTHER")
+    run_planner(database.sessions, hours=working_hours(settings), now=FIRST_PROMPT)
+    monkeypatch.setattr("jobs.dispatcher.BATCH", 1)  # one claim per round: a long pass
+    clock = Clock(FIRST_PROMPT)
+    other = Dispatcher(
+        database.sessions,
+        make_dispatcher(settings, database.sessions).client,
+        hours=working_hours(settings),
+        clock=clock,
+        worker="other",
+    )
+    other_reports = []
+
+    def meanwhile(post: int) -> None:
+        if post == 1:
+            clock.at += LEASE + timedelta(minutes=1)  # Slack is slow: the pass runs long
+        else:
+            other_reports.append(other.run())  # another worker's pass, mid-post
+
+    slow = Dispatcher(
+        database.sessions,
+        PostHook(meanwhile, token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        hours=working_hours(settings),
+        clock=clock,
+        worker="slow",
+    )
+    # Like the scheduler's pass before the fix, run as of the instant it started.
+    report = slow.run(now=FIRST_PROMPT)
+
+    assert report.sent == 2
+    assert [r.sent for r in other_reports] == [0]
+    prompts = rows(database, DeliveryKind.PROMPT)
+    assert [posts_of(fake_slack, prompt.id) for prompt in prompts] == [1, 1]
+    assert {prompt.status for prompt in prompts} == {DeliveryStatus.SENT}
+
+
+def test_the_scheduler_runs_live_passes_that_read_the_clock_themselves(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passes: list[dict[str, Any]] = []
+    monkeypatch.setattr(Dispatcher, "run", lambda self, **kwargs: passes.append(kwargs))
+    monkeypatch.setattr("jobs.scheduler.run_planner", lambda *args, **kwargs: None)
+    scheduler = start_scheduler(settings, database.sessions)
+    try:
+        scheduler.get_job("dispatcher").func()
+    finally:
+        scheduler.shutdown(wait=False)
+    assert passes == [{}]  # no frozen `now`: leases and "due" follow the real clock
+
+
+# --- a post Slack may have comes first ------------------------------------------------------
+
+
+def test_an_in_doubt_prompt_retried_on_a_later_day_is_found_sent_and_answerable(
+    database: Database, impatient: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    fake_slack.delay("chat.postMessage", 2.5)  # Slack posts, but answers after we gave up
+    run(database, impatient, FIRST_PROMPT)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert (prompt.status, prompt.in_doubt) == (DeliveryStatus.SCHEDULED, True)
+    # The worker is down until the next morning: the prompt's own day has passed.
+    report = run(database, impatient, FIRST_PROMPT + timedelta(days=1))
+    assert (report.dispatch.sent, report.dispatch.skipped) == (1, 0)
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    (posted,) = fake_slack.messages(SPACE)
+    assert (prompt.status, prompt.channel_id, prompt.ts) == (
+        DeliveryStatus.SENT,
+        SPACE,
+        posted["ts"],
+    )
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    (follow_up,) = rows(database, DeliveryKind.FOLLOW_UP)
+    assert follow_up.thread_ts == prompt.ts
+    reply_in_thread(database, MENTOR, prompt.ts)  # the mentor's answer counts
+
+
+# --- every claim ends sent, skipped, failed or rescheduled ----------------------------------
+
+
+def _due_delivery(database: Database, pair_id: int, kind: DeliveryKind) -> None:
+    """One delivery of `kind` due at FIRST_PROMPT (prompts are planned by the tick itself)."""
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        if kind is DeliveryKind.WRAP_UP:
+            pairs.end(pair, actor=pair.mentee, now=FIRST_PROMPT)
+            assert plan_wrap_up(session, pair=pair, hours=HOURS, now=FIRST_PROMPT)
+        elif kind is DeliveryKind.COORDINATOR_ALERT:
+            pair.state, pair.paused_reason = PairState.PAUSED, "channel_not_found"
+            assert plan_coordinator_alert(
+                session, pair=pair, reason="channel_not_found", now=FIRST_PROMPT
+            )
+
+
+KINDS = [DeliveryKind.PROMPT, DeliveryKind.WRAP_UP, DeliveryKind.COORDINATOR_ALERT]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unexpected_error_reschedules_with_backoff_then_gives_up(
+    database: Database,
+    dispatcher: Dispatcher,
+    fake_slack: FakeSlack,
+    pair_id: int,
+    kind: DeliveryKind,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _due_delivery(database, pair_id, kind)
+
+    def unreadable(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        raise ValueError("an answer no one foresaw")  # classify() re-raises it
+
+    monkeypatch.setattr("jobs.dispatcher.post_nudge", unreadable)
+    now = FIRST_PROMPT
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        run(database, dispatcher, now)
+        (delivery,) = rows(database, kind)
+        assert delivery.status is not DeliveryStatus.SENDING  # never left claimed
+        if delivery.status is DeliveryStatus.FAILED:
+            break
+        assert (delivery.status, delivery.attempts) == (DeliveryStatus.SCHEDULED, attempt)
+        assert delivery.not_before is not None
+        now = delivery.not_before
+    assert attempt == MAX_ATTEMPTS
+    assert (delivery.status, delivery.outcome) == (
+        DeliveryStatus.FAILED,
+        f"gave up after {MAX_ATTEMPTS} attempts: unexpected ValueError",
+    )
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unexpected_error_after_slack_took_the_post_does_not_post_twice(
+    database: Database,
+    dispatcher: Dispatcher,
+    fake_slack: FakeSlack,
+    pair_id: int,
+    kind: DeliveryKind,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _due_delivery(database, pair_id, kind)
+    real_post = dispatcher_module.post_nudge
+
+    def posted_then_unreadable(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        real_post(*args, **kwargs)
+        raise KeyError("ts")
+
+    monkeypatch.setattr("jobs.dispatcher.post_nudge", posted_then_unreadable)
+    run(database, dispatcher, FIRST_PROMPT)
+    (delivery,) = rows(database, kind)
+    assert (delivery.status, delivery.in_doubt) == (DeliveryStatus.SCHEDULED, True)
+    monkeypatch.undo()
+    run(database, dispatcher, FIRST_PROMPT + timedelta(minutes=1))
+    (delivery,) = rows(database, kind)
+    assert delivery.status is DeliveryStatus.SENT
+    assert posts_of(fake_slack, delivery.id) == 1
+
+
+def test_a_delivery_whose_senders_keep_dying_is_given_up(
+    database: Database, dispatcher: Dispatcher, fake_slack: FakeSlack, pair_id: int
+) -> None:
+    run_planner(database.sessions, hours=HOURS, now=FIRST_PROMPT)
+    # Every earlier claimer died mid-send (say, killed for memory) and its lease ran out.
+    with database.sessions.begin() as session:
+        (prompt,) = session.execute(select(Delivery)).scalars()
+        prompt.status, prompt.claimed_by, prompt.attempts = (
+            DeliveryStatus.SENDING,
+            "dead",
+            MAX_ATTEMPTS,
+        )
+        prompt.lease_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    report = run(database, dispatcher, FIRST_PROMPT + timedelta(minutes=30))
+    assert report.dispatch.failed == 1
+    (prompt,) = rows(database, DeliveryKind.PROMPT)
+    assert prompt.status is DeliveryStatus.FAILED
+    assert prompt.outcome.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
+    assert fake_slack.calls_to("conversations.history")  # it looked for a post first
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_waiting_for_working_hours_spends_no_attempt(
+    database: Database, dispatcher: Dispatcher, pair_id: int
+) -> None:
+    _due_delivery(database, pair_id, DeliveryKind.WRAP_UP)
+    run(database, dispatcher, FIRST_PROMPT + timedelta(hours=9))  # 18:00 in New York
+    (wrap_up,) = rows(database, DeliveryKind.WRAP_UP)
+    assert (wrap_up.status, wrap_up.attempts) == (DeliveryStatus.SCHEDULED, 0)
+    assert wrap_up.due_at == FIRST_PROMPT + timedelta(days=1)  # 09:00 the next morning

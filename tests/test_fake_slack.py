@@ -691,3 +691,61 @@ def test_reset_forgets_everything(fake: FakeSlack, client: WebClient) -> None:
     assert client.chat_postMessage(channel="U1", text="a")["ok"] is True
     assert client.chat_postMessage(channel="U1", text="b")["ok"] is True
     assert WebhookClient(url).send(text="x").status_code == 404
+
+
+# --- program tools: e-mail look-ups and files ------------------------------------------------
+
+
+def test_users_lookup_by_email_finds_only_users_given_that_email(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_user("U0PATEL", email="Patel@Med.example", tz="America/Chicago")
+    user = client.users_lookupByEmail(email="patel@med.example")["user"]
+    assert (user["id"], user["tz"], user["profile"]["email"]) == (
+        "U0PATEL",
+        "America/Chicago",
+        "Patel@Med.example",
+    )
+    with pytest.raises(SlackApiError) as excinfo:
+        client.users_lookupByEmail(email="nobody@med.example")
+    assert slack_error(excinfo) == "users_not_found"
+
+
+def test_a_users_file_downloads_only_with_the_bot_token(fake: FakeSlack, client: WebClient) -> None:
+    shown = fake.add_file("cohort.csv", b"mentee,mentor\n")
+    info = client.files_info(file=shown["id"])["file"]
+    assert (info["name"], info["filetype"], info["size"]) == ("cohort.csv", "csv", 14)
+    request = urllib.request.Request(info["url_private_download"])
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert b"Sign in" in response.read()  # Slack's login page, not the file
+    request.add_header("Authorization", f"Bearer {TOKEN}")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.read() == b"mentee,mentor\n"
+    with pytest.raises(SlackApiError) as excinfo:
+        client.files_info(file="F0NOSUCHFILE")
+    assert slack_error(excinfo) == "file_not_found"
+
+
+def test_files_upload_v2_shares_the_bytes_in_the_channel(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    dm = client.conversations_open(users="U0COORD")["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm, content=b"a,b\n1,2\n", filename="export.csv", initial_comment="Here"
+    )
+    (shared,) = fake.uploaded_files("U0COORD")
+    assert (shared["name"], shared["content"], shared["initial_comment"]) == (
+        "export.csv",
+        b"a,b\n1,2\n",
+        "Here",
+    )
+    methods = [call.method for call in fake.calls]
+    assert methods[-2:] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+def test_views_refuse_more_than_100_blocks(fake: FakeSlack, client: WebClient) -> None:
+    block = {"type": "divider"}
+    client.views_publish(user_id="U0A", view={"type": "home", "blocks": [block] * 100})
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_publish(user_id="U0A", view={"type": "home", "blocks": [block] * 101})
+    assert slack_error(excinfo) == "invalid_arguments"

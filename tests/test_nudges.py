@@ -185,6 +185,25 @@ def test_a_paused_pair_hears_nothing_until_its_date(
     assert run(database, dispatcher, at("2027-02-02T14:00:00Z")).dispatch.sent == 1
 
 
+def test_every_pause_that_is_over_ends_however_many_there_are(
+    database: Database, dispatcher: Dispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("jobs.planner.BATCH", 2)
+    # First by ID: a pause whose date has come in UTC but not yet in Los Angeles. It stays
+    # paused, and must not keep the pairs after it from resuming.
+    waiting = make_pair(
+        database, mentee="U0LA1", mentor="U0LA2", now=START, mentee_tz="America/Los_Angeles"
+    )
+    over = [make_pair(database, mentee=f"U0P{n}", mentor=f"U0Q{n}", now=START) for n in range(5)]
+    with database.sessions.begin() as session:
+        for pair_id in [waiting, *over]:
+            pairs.pause(session.get(Pair, pair_id), until=date(2027, 2, 1), now=START)
+    report = run(database, dispatcher, at("2027-02-01T06:00:00Z"))  # 22:00 yesterday in LA
+    assert report.plan.resumed == len(over)
+    assert pair_of(database, waiting).state is PairState.PAUSED
+    assert {pair_of(database, pair_id).state for pair_id in over} == {PairState.ACTIVE}
+
+
 def test_a_snoozed_prompt_comes_a_week_later_at_the_same_local_time(
     database: Database,
     dispatcher: Dispatcher,
@@ -193,15 +212,41 @@ def test_a_snoozed_prompt_comes_a_week_later_at_the_same_local_time(
     pair_id: int,
 ) -> None:
     run(database, dispatcher, FIRST_PROMPT)
-    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-02T14:00:00Z")
-    # Snoozing the 19 January prompt brings the next one a week after it, and a second
-    # press (by the other member) changes nothing.
-    for member in (MENTOR, STUDENT):
+    with database.sessions.begin() as session:
+        pair = session.get(Pair, pair_id)
+        weekly_on_friday = parse_cadence("weekly on Friday", current=cadence_of(pair), hours=HOURS)
+        pairs.set_cadence(pair, cadence=weekly_on_friday, hours=HOURS, now=FIRST_PROMPT)
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-01-22T14:00:00Z")
+    # Snoozing the 19 January prompt: no nudge for a week after it, so Friday's prompt
+    # moves to the 26th; a second press (by the other member) changes nothing.
+    shown = [
         press(slack, fake_slack, user=member, action_id="checkin_snooze", value=str(pair_id))
-        assert pair_of(database, pair_id).next_prompt_at == at("2027-01-26T14:00:00Z")
+        for member in (MENTOR, STUDENT)
+    ]
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-01-26T14:00:00Z")
+    assert "Snoozed" in shown[0]["text"] and "Nothing to snooze" in shown[1]["text"]
     (follow_up,) = rows(database, DeliveryKind.FOLLOW_UP)
     assert (follow_up.status, follow_up.outcome) == (DeliveryStatus.SKIPPED, "snoozed")
+    assert run(database, dispatcher, at("2027-01-22T14:00:00Z")).dispatch.sent == 0
     assert run(database, dispatcher, at("2027-01-26T14:00:00Z")).dispatch.sent == 1
+
+
+def test_snooze_never_brings_a_later_prompt_forward(
+    database: Database,
+    dispatcher: Dispatcher,
+    slack: SlackSender,
+    fake_slack: FakeSlack,
+    pair_id: int,
+) -> None:
+    run(database, dispatcher, FIRST_PROMPT)
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-02T14:00:00Z")
+    # Every two weeks: a week after the 19 January prompt is earlier than the next one, so
+    # snoozing only drops the prompt's follow-up.
+    shown = press(slack, fake_slack, user=MENTOR, action_id="checkin_snooze", value=str(pair_id))
+    assert "Snoozed" in shown["text"]
+    assert pair_of(database, pair_id).next_prompt_at == at("2027-02-02T14:00:00Z")
+    (follow_up,) = rows(database, DeliveryKind.FOLLOW_UP)
+    assert (follow_up.status, follow_up.outcome) == (DeliveryStatus.SKIPPED, "snoozed")
 
 
 def test_an_ended_pair_gets_a_wrap_up_in_working_hours_and_nothing_else(

@@ -224,7 +224,7 @@ def test_a_coordinator_without_pairs_is_not_told_to_find_a_mentor(
 ) -> None:
     coordinator_home = dumps(home(slack, fake_slack, COORDINATOR))
     assert "Program summary" in coordinator_home
-    assert "no mentorship pairs of your own" in coordinator_home
+    assert "no mentorship pairs of your own" in coordinator_home  # nor is told to find one
     assert "/mentor request" not in coordinator_home
     stranger_home = dumps(home(slack, fake_slack, "U0NEWSTUDENT"))
     assert "Ask someone to mentor you" in stranger_home

@@ -63,13 +63,17 @@ def checkin_post(
     return text[:3000], blocks
 
 
-def choose_pair(*, choices: Sequence[tuple[int, str]], update: str) -> tuple[str, list[Block]]:
+def choose_pair(
+    *, choices: Sequence[tuple[int, str]], update: str, once: str
+) -> tuple[str, list[Block]]:
+    """Ask which space an update goes to; each button carries it. `once` marks this question,
+    so a double click can be told from asking again."""
     text = "You have several mentors. Which check-in space should this update go to?"
     blocks: list[Block] = [section(text)]
     for pair_id, mentor in choices[:5]:
         choice = section(f"With {mention(mentor)}")
         choice["accessory"] = button(
-            "Post here", CHOOSE_PAIR, json.dumps({"pair": pair_id, "text": update})
+            "Post here", CHOOSE_PAIR, json.dumps({"pair": pair_id, "text": update, "once": once})
         )
         blocks.append(choice)
     return text, blocks

@@ -49,15 +49,16 @@ def goal_list(groups: Sequence[PairGoals]) -> tuple[str, list[Block]]:
 
 
 def choose_pair(
-    *, choices: Sequence[tuple[int, str]], payload: dict[str, object]
+    *, choices: Sequence[tuple[int, str]], payload: dict[str, object], once: str
 ) -> tuple[str, list[Block]]:
-    """Ask which mentor a goal is for; each button carries the goal (Rounds keeps nothing yet)."""
+    """Ask which mentor a goal is for; each button carries the goal (Rounds keeps nothing yet).
+    `once` marks this question, so a double click can be told from asking again."""
     text = "You have several mentors. Which one is this goal for?"
     blocks: list[Block] = [section(text)]
     for pair_id, mentor in choices[:MAX_BUTTONS]:
         choice = section(mention(mentor))
         choice["accessory"] = button(
-            "This one", CHOOSE_PAIR, json.dumps({**payload, "pair": pair_id})
+            "This one", CHOOSE_PAIR, json.dumps({**payload, "pair": pair_id, "once": once})
         )
         blocks.append(choice)
     return text, blocks

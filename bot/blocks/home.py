@@ -8,7 +8,9 @@ from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, divider, header, mention, section
 from bot.blocks.pairs import PairLine, pair_summary, slack_date
+from bot.blocks.program import attention_blocks, tools_blocks
 from bot.blocks.times import Zoned, day
+from bot.domain.program.attention import Attention, Reason
 
 CHECKIN = "home_checkin"
 ADD_GOAL = "home_add_goal"
@@ -49,6 +51,7 @@ class Program:
     pending: int
     checkins_last_30_days: int
     going_cold: Sequence[tuple[str, str]] = field(default_factory=tuple)  # (mentee, mentor)
+    attention: Attention | None = None
 
 
 def goal_lines(goals: Sequence[GoalLine], *, limit: int = 8) -> str:
@@ -97,9 +100,8 @@ def home_view(
         # A coordinator runs the program; nobody tells them to go and find a mentor.
         blocks.append(
             section(
-                "You have no mentorship pairs of your own. The program summary is below; "
-                "`/mentor pair @mentee @mentor` pairs people, and `/mentor help` shows "
-                "everything else."
+                "You coordinate the program: it is below, and your own pairs would show here "
+                "— you have no mentorship pairs of your own. `/mentor help`"
             )
         )
     elif not pairs:
@@ -127,15 +129,25 @@ def home_view(
     if program is not None:
         blocks.append(divider())
         blocks.append(header("Program summary"))
+        cold_count = (
+            program.attention.counts.get(Reason.GOING_COLD, 0)
+            if program.attention is not None
+            else len(program.going_cold)
+        )
         blocks.append(
             section(
                 f"*Active pairs:* {program.active}   *Paused:* {program.paused}   "
                 f"*Waiting for consent:* {program.pending}\n"
                 f"*Check-ins completed in the last 30 days:* {program.checkins_last_30_days}\n"
-                f"*Going cold:* {len(program.going_cold)}"
+                f"*Going cold:* {cold_count}"
             )
         )
-        if program.going_cold:
+        if program.attention is not None:
+            tools = tools_blocks()
+            budget = VIEW_LIMIT - len(blocks) - len(tools) - 1
+            blocks.extend(attention_blocks(program.attention, budget=budget, viewer=viewer))
+            blocks.extend(tools)
+        elif program.going_cold:
             cold = [
                 f"• {mention(mentee)} with {mention(mentor)}"
                 for mentee, mentor in program.going_cold[:20]

@@ -116,3 +116,18 @@ def weekly(
 def hours_range(start: time, end: time, who: Zoned) -> str:
     """Someone's working hours on their own clock: `07:00–15:00 your time`."""
     return f"{start:%H:%M}–{end:%H:%M} {_zone_label(who)}"
+
+
+def rhythm(
+    frequency: str,
+    weekday: int,
+    at: time,
+    *,
+    owner: Zoned,
+    viewer: Zoned | None,
+    others: Sequence[Zoned] = (),
+    reference: datetime,
+) -> str:
+    """`every 2 weeks on Tuesday at 19:30 your time (Tuesday at 09:00 for @student)`."""
+    when_text = weekly(weekday, at, owner=owner, viewer=viewer, others=others, reference=reference)
+    return f"{frequency} on {when_text}"

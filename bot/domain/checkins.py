@@ -93,7 +93,8 @@ def record_mentee_update(
     now = _begin_recording(session, pair, now)
     checkin = _open_round(session, pair, now=now)
     checkin.mentee_checked_in_at = now
-    checkin.post_channel_id, checkin.post_ts = channel_id, ts
+    # A second post before the mentor answers joins the round: a reply to either counts.
+    checkin_queries.add_post(session, checkin=checkin, channel_id=channel_id, ts=ts)
     checkin.goals_moved += goals_moved
     if met_on is not None:
         checkin.met_on = met_on
@@ -152,6 +153,32 @@ def pair_for_thread(session: Session, *, channel_id: str, thread_ts: str) -> Pai
     return session.get(Pair, pair_id) if pair_id is not None else None
 
 
+def _round_answered_in_thread(
+    session: Session, pair: Pair, *, channel_id: str, thread_ts: str, now: datetime
+) -> CheckIn | None:
+    """The round a reply in this thread answers; None once that round is complete.
+
+    Only the first answer counts: a thank-you exchange in a finished thread is not a new
+    check-in, and a mentor's afterthought there does not answer the next one."""
+    posted = checkin_queries.round_of_post(session, channel_id=channel_id, ts=thread_ts)
+    if posted is not None:
+        return posted if posted.completed_at is None else None
+    nudge = checkin_queries.nudge_of_thread(session, channel_id=channel_id, thread_ts=thread_ts)
+    if nudge is None:
+        return None
+    # A nudge asks for the round that follows it; once a round was completed after the
+    # nudge went out (in its thread, by a check-in post or by "we met"), it is answered.
+    latest = checkin_queries.latest_complete(session, pair_id=pair.id)
+    if (
+        latest is not None
+        and latest.completed_at is not None
+        and nudge.finished_at is not None
+        and latest.completed_at >= nudge.finished_at
+    ):
+        return None
+    return _open_round(session, pair, now=now)
+
+
 def record_thread_reply(
     session: Session,
     *,
@@ -161,22 +188,26 @@ def record_thread_reply(
     hours: WorkingHours,
     now: datetime,
 ) -> Recorded | None:
-    """A member replied in the thread of a check-in post or a nudge. None: not ours, or
-    nothing new (a second reply by the same member in the same round)."""
+    """A member replied in the thread of a check-in post or a nudge. None: not ours, not a
+    member, the thread's round is already complete, or nothing new (a second reply by the
+    same member in the same round)."""
     pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
     if pair is None or pair.state not in RUNNING_STATES:
         return None
-    pair_queries.lock(session, pair)
-    now = pair_clock(session, pair, now)
     if author == pair.mentor.slack_user_id:
         role = "mentor"
     elif author == pair.mentee.slack_user_id:
         role = "mentee"
     else:
         return None
-    checkin = checkin_queries.by_post(session, channel_id=channel_id, ts=thread_ts)
-    if checkin is None or checkin.completed_at is not None:
-        checkin = _open_round(session, pair, now=now)
+    # Held from here on, so two replies arriving together see each other's round.
+    pair_queries.lock(session, pair)
+    now = pair_clock(session, pair, now)
+    checkin = _round_answered_in_thread(
+        session, pair, channel_id=channel_id, thread_ts=thread_ts, now=now
+    )
+    if checkin is None:
+        return None
     if role == "mentor":
         if checkin.mentor_responded_at is not None:
             return None

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import (
     WorkingHours,
-    add_working_days,
     is_working_day,
     local_instant,
     next_prompt_date,
@@ -21,7 +20,8 @@ from bot.domain.cadence import (
     next_working_moment,
     zone,
 )
-from bot.domain.hours import hours_of, member, pair_members, prompt_instant
+from bot.domain.hours import hours_of, pair_members, prompt_instant
+from bot.domain.program.calendar import WEEKDAYS, WorkingCalendar
 from bot.domain.schedule import cadence_of, first_prompt_from, prompt_instant_on
 from bot.store import checkins as checkin_queries
 from bot.store import deliveries
@@ -71,9 +71,43 @@ def _count_unanswered(session: Session, pair: Pair) -> None:
         pair.going_cold = True
 
 
-def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> bool:
+def _blackout_for_space(pair: Pair, moment: datetime, calendar: WorkingCalendar) -> str | None:
+    """Why `moment` is a blackout day for either member of the pair (their local dates)."""
+    for member in (pair.mentee, pair.mentor):
+        name = calendar.blackout_on(moment.astimezone(zone(member.tz)).date())
+        if name is not None:
+            return name
+    return None
+
+
+def prompt_outside_blackouts(
+    pair: Pair, due: datetime, *, hours: WorkingHours, calendar: WorkingCalendar
+) -> datetime:
+    """`due`, or — when it falls on a blackout day — the pair's prompt time on the first
+    working day after it (both members' local dates)."""
+    if _blackout_for_space(pair, due, calendar) is None:
+        return due
+    day = due.astimezone(zone(pair.mentee.tz)).date()
+    moved = due
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        day = calendar.next_working_day(day)
+        moved = prompt_instant_on(day, pair, hours=hours)
+        if _blackout_for_space(pair, moved, calendar) is None:
+            break
+    return moved
+
+
+def plan_prompt(
+    session: Session,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
+) -> bool:
     """Turn a due `next_prompt_at` into one delivery and move the pair to its next period.
-    Periods missed during downtime collapse into the latest one. True if a row was added."""
+    Periods missed during downtime collapse into the latest one; a prompt on a blackout day
+    moves to the first working day after it. True if a row was added."""
     due = pair.next_prompt_at
     assert due is not None
     upcoming = following_prompt(pair, due, hours=hours)
@@ -81,6 +115,13 @@ def plan_prompt(session: Session, pair: Pair, *, hours: WorkingHours, now: datet
         if upcoming > now:
             break
         due, upcoming = upcoming, following_prompt(pair, upcoming, hours=hours)
+    moved = prompt_outside_blackouts(pair, due, hours=hours, calendar=calendar)
+    # The rhythm keeps its weekday; periods that fell inside the blackout are this prompt.
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        if upcoming > moved:
+            break
+        upcoming = following_prompt(pair, upcoming, hours=hours)
+    due = moved
     _count_unanswered(session, pair)
     period = due.astimezone(zone(pair.mentee.tz)).date().isoformat()
     added = deliveries.add_delivery(
@@ -112,9 +153,22 @@ def end_pause_if_over(pair: Pair, *, hours: WorkingHours, now: datetime) -> bool
     return True
 
 
-def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> datetime:
-    """ "Snooze a week": the next prompt comes a week after the latest one (at its local
-    time), and that prompt's follow-up is dropped. Pressing it again changes nothing."""
+@dataclass(frozen=True)
+class Snoozed:
+    next_prompt_at: datetime
+    moved: bool  # False: the next prompt already came at least that late
+    follow_up_dropped: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.moved or self.follow_up_dropped
+
+
+def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) -> Snoozed:
+    """ "Snooze a week": no nudge for a week after the latest prompt — its follow-up is
+    dropped and the next prompt comes a week after it (at its local time) at the earliest.
+    Snooze only postpones: a next prompt that is already later (the cadence is longer than
+    a week, the pair checked in since, someone snoozed before) stays where it is."""
     tz = zone(pair.mentee.tz)
     prompt = deliveries.latest_sent_prompt(session, pair.id)
     base = prompt.due_at if prompt is not None else (pair.next_prompt_at or now)
@@ -123,8 +177,7 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
         upcoming = prompt_instant_on(
             now.astimezone(tz).date() + timedelta(weeks=1), pair, hours=hours
         )
-    pair.next_prompt_at = upcoming
-    if prompt is not None:
+    dropped = prompt is not None and (
         deliveries.skip_scheduled(
             session,
             pair_id=pair.id,
@@ -133,17 +186,29 @@ def snooze(session: Session, pair: Pair, *, hours: WorkingHours, now: datetime) 
             reason="snoozed",
             now=now,
         )
-    return upcoming
+        > 0
+    )
+    current = pair.next_prompt_at
+    if current is not None and current >= upcoming:
+        return Snoozed(next_prompt_at=current, moved=False, follow_up_dropped=dropped)
+    pair.next_prompt_at = upcoming
+    return Snoozed(next_prompt_at=upcoming, moved=True, follow_up_dropped=dropped)
 
 
 def plan_follow_up(
-    session: Session, prompt: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
+    session: Session,
+    prompt: Delivery,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
 ) -> bool:
-    """Three working days after a prompt, at the same local time, in the prompt's thread —
-    moved into both members' own hours like the prompt itself."""
+    """Three working days after a prompt (blackout days don't count), at the same local time,
+    in the prompt's thread — moved into both members' own hours like the prompt itself."""
     mentee, mentor = pair_members(pair, default=hours)
     sent_local = prompt.due_at.astimezone(mentee.tz)
-    day = add_working_days(
+    day = calendar.add_working_days(
         max(sent_local.date(), now.astimezone(mentee.tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
     )
     moment = sent_local.time().replace(tzinfo=None)
@@ -172,7 +237,7 @@ def plan_gratitude(
         due_after=now - GRATITUDE_COOLDOWN,
     ):
         return False
-    mentee = member(pair.mentee, default=hours)
+    mentee, _ = pair_members(pair, default=hours)
     day = next_working_day(now.astimezone(mentee.tz).date())
     own = mentee.hours
     moment = pair.cadence_time if own.contains(pair.cadence_time) else own.start
@@ -234,12 +299,51 @@ _NEEDS_RUNNING_PAIR = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind
 _ONLY_ON_ITS_DAY = _NEEDS_RUNNING_PAIR
 
 
+_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP)
+
+
+def _after_blackout(
+    delivery: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime, calendar: WorkingCalendar
+) -> datetime:
+    """When a nudge held by a blackout goes out: a prompt at the pair's time on the first
+    working day after it; anything else at its own local time then."""
+    if delivery.kind is DeliveryKind.PROMPT:
+        return prompt_outside_blackouts(pair, now, hours=hours, calendar=calendar)
+    tz = zone(pair.mentee.tz)
+    own = hours_of(pair.mentee, default=hours)  # gratitude and wrap-ups reach the mentee
+    moment = delivery.due_at.astimezone(tz).time().replace(tzinfo=None)
+    if not own.contains(moment):
+        moment = own.start
+    day = now.astimezone(tz).date()
+    for _ in range(MAX_COLLAPSED_PERIODS):
+        day = calendar.next_working_day(day)
+        at = local_instant(day, moment, tz)
+        if _blackout_for_space(pair, at, calendar) is None:
+            return at
+    return at
+
+
 def decide(
-    session: Session, delivery: Delivery, pair: Pair, *, hours: WorkingHours, now: datetime
+    session: Session,
+    delivery: Delivery,
+    pair: Pair,
+    *,
+    hours: WorkingHours,
+    now: datetime,
+    calendar: WorkingCalendar = WEEKDAYS,
 ) -> Decision:
     """Whether a claimed delivery goes out now, is skipped (and why), or waits."""
     if delivery.kind in _NEEDS_RUNNING_PAIR and pair.state is not PairState.ACTIVE:
         return Decision(Verdict.SKIP, f"pair {pair.state.value}")
+    if delivery.kind is DeliveryKind.WELCOME:
+        if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+            return Decision(Verdict.SKIP, f"pair {pair.state.value}")
+        return SEND
+    if delivery.kind in _KEPT_OFF_BLACKOUTS:
+        blackout = _blackout_for_space(pair, now, calendar)
+        if blackout is not None:
+            at = _after_blackout(delivery, pair, hours=hours, now=now, calendar=calendar)
+            return Decision(Verdict.LATER, f"blackout: {blackout}"[:200], at)
     if delivery.kind is DeliveryKind.FOLLOW_UP:
         prompt = deliveries.prompt_of_follow_up(session, delivery)
         if prompt is None or prompt.status is not DeliveryStatus.SENT or prompt.finished_at is None:

@@ -16,6 +16,14 @@ from bot.store.models import Person, Workspace
 # Slack calls off the hot path.
 PROFILE_MAX_AGE = timedelta(days=1)
 
+# Who is a Slack admin is privilege, so the cached flag fails closed. It is trusted for
+# PROFILE_MAX_AGE after Slack last confirmed it (`profile_refreshed_at`, which only an answer
+# from Slack moves). Past that, a look-up that fails drops the flag instead of trusting the
+# old answer; the time of the last confirmation stays, so the next action (or the profile
+# refresher) asks again and a real admin gets the flag back as soon as Slack answers. A user
+# Slack no longer knows keeps none. Coordinators added in Rounds or configured in
+# ROUNDS_COORDINATORS do not depend on Slack.
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -60,10 +68,20 @@ def profile_is_stale(person: Person, *, now: datetime) -> bool:
     )
 
 
-def apply_profile(person: Person, profile: Profile, *, now: datetime) -> None:
+def apply_profile(person: Person, profile: Profile | None, *, now: datetime) -> None:
+    """Keep Slack's answer; None means Slack knows no such user (any more)."""
+    if profile is None:
+        profile = Profile(tz=None, is_admin=False, deleted=True)
     person.tz = profile.tz or person.tz
     person.is_slack_admin = profile.is_admin and not profile.deleted
     person.profile_refreshed_at = now
+
+
+def profile_unconfirmed(person: Person, *, now: datetime) -> None:
+    """Slack could not be asked about a person: the cached zone serves, but an admin flag
+    past its freshness window is dropped rather than kept on an old answer."""
+    if profile_is_stale(person, now=now):
+        person.is_slack_admin = False
 
 
 def is_coordinator(person: Person, *, configured: Collection[str]) -> bool:

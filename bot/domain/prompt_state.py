@@ -25,6 +25,8 @@ def prompt_at(session: Session, *, channel_id: str, ts: str) -> Delivery | None:
 def staleness(session: Session, prompt: Delivery) -> Stale | None:
     if prompt.settled_at is not None:
         return Stale.SETTLED
+    if prompt.pair_id is None:
+        return None
     latest = deliveries.latest_sent_prompt(session, prompt.pair_id)
     if latest is not None and latest.id != prompt.id:
         return Stale.SUPERSEDED

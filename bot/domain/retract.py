@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import UserError
 from bot.store import checkins as checkin_queries
 from bot.store import pairs as pair_queries
-from bot.store.models import CheckIn, Pair
+from bot.store.models import CheckInPost, Pair
 
 
-def unanswered_post(session: Session, *, pairs: Sequence[Pair]) -> CheckIn:
-    """The mentee's newest check-in post that is still unanswered, or a clear refusal."""
+def unanswered_post(session: Session, *, pairs: Sequence[Pair]) -> CheckInPost:
+    """The mentee's newest check-in post whose round is still unanswered, or a clear refusal."""
     for pair in pairs:
         pair_queries.lock(session, pair)
     found = checkin_queries.latest_unanswered_post(session, pair_ids=[pair.id for pair in pairs])
@@ -26,8 +26,12 @@ def unanswered_post(session: Session, *, pairs: Sequence[Pair]) -> CheckIn:
     return found
 
 
-def forget(session: Session, checkin: CheckIn) -> None:
-    """The post is gone, so the round never had the mentee's check-in; it held nothing else
-    (`unanswered_post` returns only rounds without an answer or a meeting)."""
-    session.delete(checkin)
+def forget(session: Session, post: CheckInPost) -> None:
+    """The post is gone. A round with no other post never had the mentee's check-in, and it
+    held nothing else (`unanswered_post` returns only rounds without an answer or a
+    meeting): it goes too."""
+    if checkin_queries.other_posts_of_round(session, post=post) == 0:
+        session.delete(post.checkin)
+    else:
+        session.delete(post)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, everyday, home, views
+from bot.listeners import actions, commands, events, everyday, home, program, views
 
 
 def register(app: App) -> None:
@@ -13,4 +13,5 @@ def register(app: App) -> None:
     views.register(app)
     events.register(app)
     home.register(app)
+    program.register(app)
     everyday.register(app)

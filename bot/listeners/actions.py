@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from slack_bolt import App
 
 from bot.blocks import checkins as checkin_blocks
@@ -13,18 +15,24 @@ from bot.domain import checkins, pairs, people
 from bot.domain.errors import UserError
 from bot.domain.nudges import snooze
 from bot.listeners import prompts
-from bot.listeners.commands.checkin import choice_payload, open_form, post_update
+from bot.listeners.commands.checkin import (
+    choice_payload,
+    open_form,
+    post_checkin,
+    record_posted,
+)
 from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.commands.mentor import start_pair
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
-from bot.listeners.pair_changes import end_pair
+from bot.listeners.pair_changes import end_pair, tell_ended
 from bot.listeners.parsing import parse_date
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
 from bot.listeners.zones import moment_for
+from bot.store import events as event_store
 from bot.store.models import Pair, PairState, Person
 
 STALE = "That button is out of date — the pair it belongs to is gone or changed."
@@ -114,14 +122,30 @@ def handle_end_confirm(request: SlackRequest) -> None:
     )
     if pair is None or not allowed:
         raise UserError(STALE)
+    end_pair(request, pair, me)
     replace_button_message(
         request, ":wave: The pair has ended. Its history is kept; no more nudges."
     )
-    end_pair(request, pair, me)
+    tell_ended(request, pair, me)
 
 
 def handle_end_cancel(request: SlackRequest) -> None:
     replace_button_message(request, "OK — the pair continues.")
+
+
+def click_key(request: SlackRequest) -> str:
+    """The same for every click on one button of one message by one person. The choice
+    buttons carry a fresh `once` in their value, so asking again makes new buttons."""
+    action = (request.body.get("actions") or [{}])[0]
+    container = request.body.get("container") or {}
+    parts = (
+        request.team_id,
+        request.user_id,
+        str(action.get("action_id") or ""),
+        str(action.get("value") or ""),
+        str(container.get("message_ts") or ""),
+    )
+    return "click:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
 
 
 def handle_goal_choice(request: SlackRequest) -> None:
@@ -131,10 +155,20 @@ def handle_goal_choice(request: SlackRequest) -> None:
         raise UserError(STALE)
     due = payload.get("due")
     due_on = parse_date(due, example="/goal add …") if isinstance(due, str) else None
-    replace_button_message(
-        request, f"Adding the goal to your pair with <@{pair.mentor.slack_user_id}>…"
-    )
-    add_to_pair(request, pair, str(payload.get("text") or ""), due_on)
+    # Committed with the goal (and gone if adding fails): a second click of a double click
+    # waits for the first and then finds its claim.
+    if not event_store.claim_event(request.session, event_id=click_key(request), now=request.now):
+        answer(request, "That goal was already added — `/goal list` shows it.")
+        return
+    request.ack()
+    goal = add_to_pair(request, pair, str(payload.get("text") or ""), due_on)
+    # The buttons give way to what happened, once it has.
+    if request.body.get("response_url"):
+        request.respond(
+            text=f"Goal {goal.number} is with <@{pair.mentor.slack_user_id}>.",
+            blocks=[],
+            replace_original=True,
+        )
 
 
 def handle_checkin_choice(request: SlackRequest) -> None:
@@ -142,8 +176,30 @@ def handle_checkin_choice(request: SlackRequest) -> None:
     pair, me = pair_from_button(request, str(payload["pair"]))
     if pair.mentee_id != me.id:
         raise UserError(STALE)
-    replace_button_message(request, f"Posting your check-in with <@{pair.mentor.slack_user_id}>…")
-    post_update(request, pair, checkin_blocks.Update(mind=str(payload.get("text") or "")))
+    checkins.require_running(pair)
+    request.ack()
+    # The claim is committed before the post, so no database lock waits on Slack, and
+    # released if the post fails, so the button can be pressed again.
+    key = click_key(request)
+    if not event_store.claim_event(request.session, event_id=key, now=request.now):
+        answer(request, "That check-in was already posted (or is on its way).")
+        return
+    request.session.commit()
+    update = checkin_blocks.Update(mind=str(payload.get("text") or ""))
+    try:
+        posted = post_checkin(request, pair, update)
+    except UserError:
+        request.session.rollback()
+        event_store.forget_event(request.session, event_id=key)
+        request.session.commit()
+        raise
+    record_posted(request, pair, channel=posted.channel, ts=posted.ts, goals_moved=0, met_on=None)
+    if request.body.get("response_url"):
+        request.respond(
+            text=f"Posted your check-in with <@{pair.mentor.slack_user_id}>.",
+            blocks=[],
+            replace_original=True,
+        )
 
 
 def handle_we_met(request: SlackRequest) -> None:
@@ -182,10 +238,13 @@ def handle_snooze(request: SlackRequest) -> None:
         return
     if pair.state is not PairState.ACTIVE:
         raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
-    snooze(request.session, pair, hours=request.hours, now=request.now)
+    snoozed = snooze(request.session, pair, hours=request.hours, now=request.now)
     request.session.commit()
+    when = moment_for(pair, snoozed.next_prompt_at, viewer=me)
+    if not snoozed.changed:
+        answer(request, f":zzz: Nothing to snooze — the next prompt already comes {when}.")
+        return
     prompts.settle(request, pair, me, how="snoozed", prompt=clicked)
-    when = moment_for(pair, pair.next_prompt_at, viewer=me) if pair.next_prompt_at else "—"
     answer(request, f":zzz: Snoozed — the next prompt comes {when}.")
     if pair.checkin_channel_id:
         tell(

@@ -17,14 +17,18 @@ log = logging.getLogger("rounds.events")
 EVENT_TYPES = frozenset({"message"})
 # Reads as "noted", not "approved": a ✅ under "can we move it to Tuesday?" reads as yes.
 RECORDED_REACTION = "memo"
+# A reply "also sent to the channel" or with a file is a real answer. Every other subtype
+# is not: edits, deletions, joins, bot posts.
+ANSWER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 
 
 def handle_message(request: SlackRequest) -> None:
     """A member's reply in a Rounds thread counts; Rounds reads who and when, never the text."""
     event = request.body.get("event", {})
     thread_ts, ts = event.get("thread_ts"), event.get("ts")
-    # Edits, deletions, joins and bot posts carry a subtype; top-level posts are no replies.
-    if event.get("subtype") or event.get("bot_id") or not thread_ts or thread_ts == ts:
+    if (event.get("subtype") or None) not in ANSWER_SUBTYPES or event.get("bot_id"):
+        return
+    if not thread_ts or thread_ts == ts:  # a top-level post is no reply
         return
     recorded = checkins.record_thread_reply(
         request.session,

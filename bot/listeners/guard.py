@@ -21,6 +21,7 @@ from bot.domain.errors import UserError
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
+from bot.store import events as event_store
 
 # What "Post anyway" replays: the command's own handler, told the person confirmed.
 CHECKIN, GOAL, REQUEST = "checkin", "goal", "request"
@@ -95,10 +96,25 @@ _REPLAYS: dict[str, Callable[[SlackRequest, str], None]] = {
 
 
 def handle_post_anyway(request: SlackRequest) -> None:
+    """Run the command again as the person wrote it. A double click sends once: the click is
+    claimed (committed) first, and released when the sending fails, so it can be retried."""
+    from bot.listeners.actions import click_key
+
     kind, text = _payload(request)
+    key = click_key(request)
+    if not event_store.claim_event(request.session, event_id=key, now=request.now):
+        answer(request, "That was already sent (or is on its way).")
+        return
+    request.session.commit()
     _replace_warning(request, ":shield: OK — sending it as you wrote it.")
     request.phi_confirmed = True
-    _REPLAYS[kind](request, text)
+    try:
+        _REPLAYS[kind](request, text)
+    except Exception:
+        request.session.rollback()
+        event_store.forget_event(request.session, event_id=key)
+        request.session.commit()
+        raise
 
 
 def handle_edit(request: SlackRequest) -> None:

@@ -10,6 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import home as home_blocks
 from bot.domain import checkins, goals, pairs, people, summary
+from bot.domain.program.attention import needs_attention
+from bot.domain.program.calendar import calendar_for
 from bot.listeners.people import actor
 from bot.listeners.presenters import pair_line
 from bot.listeners.request import SlackRequest
@@ -57,9 +59,17 @@ def home_view_for(request: SlackRequest, person: Person) -> dict[str, object]:
             paused=numbers.paused,
             pending=numbers.pending,
             checkins_last_30_days=numbers.checkins_last_30_days,
-            going_cold=[
-                (p.mentee.slack_user_id, p.mentor.slack_user_id) for p in numbers.going_cold
-            ],
+            attention=needs_attention(
+                request.session,
+                workspace_id=person.workspace_id,
+                now=request.now,
+                calendar=calendar_for(
+                    request.session,
+                    workspace_id=person.workspace_id,
+                    holidays=request.settings.holidays,
+                    today=request.now.date(),
+                ),
+            ),
         )
     return home_blocks.home_view(
         pairs=[_home_pair(request, pair, person) for pair in live],

@@ -21,6 +21,7 @@ from bot.listeners.pair_changes import (
     announce_resume,
     check_pause_reason,
     end_pair,
+    tell_ended,
 )
 from bot.listeners.people import actor
 from bot.listeners.request import SlackRequest
@@ -201,6 +202,7 @@ def handle_end_form(request: SlackRequest) -> None:
         return
     request.ack()
     end_pair(request, pair, me)
+    tell_ended(request, pair, me)
 
 
 ACTIONS = {

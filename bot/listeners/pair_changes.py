@@ -90,10 +90,14 @@ def announce_resume(request: SlackRequest, pair: Pair, me: Person) -> None:
 
 
 def end_pair(request: SlackRequest, pair: Pair, me: Person) -> None:
-    """End the pair (history kept), plan the wrap-up, and tell the members who did not."""
+    """End the pair (history kept) and plan the wrap-up; `tell_ended` tells the members."""
     pairs.end(pair, actor=me, now=request.now)
     plan_wrap_up(request.session, pair=pair, hours=request.hours, now=request.now)
     request.session.commit()
+
+
+def tell_ended(request: SlackRequest, pair: Pair, me: Person) -> None:
+    """Tell the members who did not end it, and refresh both Home tabs."""
     for member in (pair.mentee, pair.mentor):
         if member.id != me.id:
             tell(

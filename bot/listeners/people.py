@@ -42,9 +42,9 @@ def person(request: SlackRequest, slack_user_id: str, *, refresh: bool = True) -
             profile = _fetch_profile(request, slack_user_id)
         except SlackTooSlowError:
             log.info("profile of %s not refreshed: Slack was slow", slack_user_id)
-            return found  # the cached zone and flags serve until next time
-        if profile is not None:
-            people.apply_profile(found, profile, now=request.now)
+            people.profile_unconfirmed(found, now=request.now)  # the zone serves; privilege not
+            return found
+        people.apply_profile(found, profile, now=request.now)
     return found
 
 

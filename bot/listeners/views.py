@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 from typing import Any
 
@@ -14,14 +15,17 @@ from bot.blocks import nudges as nudge_blocks
 from bot.domain import checkins, goals
 from bot.domain.cadence import zone
 from bot.domain.errors import UserError
-from bot.listeners.commands.checkin import post_update
+from bot.listeners.commands.checkin import checkin_message, record_posted
 from bot.listeners.commands.goal import add_to_pair, goal_line
 from bot.listeners.guard import form_is_clear
 from bot.listeners.people import actor
+from bot.listeners.posting import Deadline, NotPostedError, open_space_within, post_from_form
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
 from bot.store.models import Pair
+
+log = logging.getLogger("rounds.views")
 
 STALE_FORM = "This form is out of date — the pair it belongs to is gone or changed."
 
@@ -79,9 +83,47 @@ def _date_or_error(raw: object) -> date | None:
         return None
 
 
+CHECKIN_NOT_POSTED = (
+    "Slack didn't take your check-in just now, so nothing was posted. Your words are still "
+    "here: press Post again in a moment."
+)
+CHECKIN_MAYBE_POSTED = (
+    "Slack is slow to confirm your check-in. Press Post again: if the first try did arrive, "
+    "Rounds won't post it twice."
+)
+THANKS_NOT_SENT = (
+    "Slack didn't take your note just now, so nothing was sent. Your words are still here: "
+    "press Send again in a moment."
+)
+THANKS_MAYBE_SENT = (
+    "Slack is slow to confirm your note. Press Send again: if the first try did arrive, "
+    "Rounds won't send it twice."
+)
+
+
+def refused_by_slack(reason: str, what: str) -> str:
+    return (
+        f"Slack refused to deliver this {what} ({reason}), and trying again won't help. Copy "
+        "your words before you close this form, and tell your program coordinator."
+    )
+
+
+def _why_not_posted(failure: NotPostedError, *, what: str, maybe: str, nothing: str) -> str:
+    if failure.refused:
+        return refused_by_slack(failure.refused, what)
+    return maybe if failure.maybe_posted else nothing
+
+
 def handle_checkin_form(request: SlackRequest) -> None:
+    """Post first, then close the form: until Slack has the words, the form keeps them."""
+    deadline = Deadline()
     values = form_values(request)
-    pair = _mentee_pair(request, _metadata_pair_id(request) or values.get("pair"))
+    try:
+        pair = _mentee_pair(request, _metadata_pair_id(request) or values.get("pair"))
+        checkins.require_running(pair)
+    except UserError as problem:
+        request.ack(response_action="errors", errors={"mind": problem.message})
+        return
     texts = {field: str(values.get(field) or "").strip() for field in checkin_blocks.FORM_FIELDS}
     met_on = _date_or_error(values.get("met"))
     errors: dict[str, str] = {}
@@ -103,7 +145,6 @@ def handle_checkin_form(request: SlackRequest) -> None:
         return
     if not form_is_clear(request):
         return
-    request.ack()
     moved = [
         goal_line(goal)
         for goal in goals.open_goals_of_pair(request.session, pair)
@@ -116,7 +157,23 @@ def handle_checkin_form(request: SlackRequest) -> None:
         goals_moved=moved,
         met_on=met_on.isoformat() if met_on else None,
     )
-    post_update(request, pair, update, met_on=met_on)
+    text, blocks = checkin_message(pair, update)
+    try:
+        channel = open_space_within(request, pair, deadline)
+        posted = post_from_form(
+            request, channel=channel, text=text, blocks=blocks, deadline=deadline
+        )
+    except NotPostedError as failure:
+        log.warning("a check-in form was not posted: %s", failure)
+        why = _why_not_posted(
+            failure, what="check-in", maybe=CHECKIN_MAYBE_POSTED, nothing=CHECKIN_NOT_POSTED
+        )
+        request.ack(response_action="errors", errors={"mind": why})
+        return
+    request.ack()
+    record_posted(
+        request, pair, channel=posted.channel, ts=posted.ts, goals_moved=len(moved), met_on=met_on
+    )
 
 
 def _moved_goal_numbers(ticked: object, pair: Pair) -> tuple[set[str], bool]:
@@ -157,9 +214,15 @@ MAX_THANKS_LENGTH = 2000
 
 
 def handle_thanks_form(request: SlackRequest) -> None:
-    """Deliver the mentee's note to the mentor; keep only the fact that thanks were sent."""
+    """Deliver the mentee's note to the mentor, then close the form; keep only the fact that
+    thanks were sent."""
+    deadline = Deadline()
     note = str(form_values(request).get("note") or "").strip()
-    pair = _mentee_pair(request, _metadata_pair_id(request))
+    try:
+        pair = _mentee_pair(request, _metadata_pair_id(request))
+    except UserError as problem:
+        request.ack(response_action="errors", errors={"note": problem.message})
+        return
     if not note or len(note) > MAX_THANKS_LENGTH:
         request.ack(
             response_action="errors",
@@ -168,13 +231,22 @@ def handle_thanks_form(request: SlackRequest) -> None:
         return
     if not form_is_clear(request):
         return
-    request.ack()
+    mentor = pair.mentor.slack_user_id
     text, blocks = nudge_blocks.thanks_note(mentee=pair.mentee.slack_user_id, note=note)
-    request.client.chat_postMessage(channel=pair.mentor.slack_user_id, text=text, blocks=blocks)
+    try:
+        post_from_form(request, channel=mentor, text=text, blocks=blocks, deadline=deadline)
+    except NotPostedError as failure:
+        log.warning("a thanks note was not sent: %s", failure)
+        why = _why_not_posted(
+            failure, what="note", maybe=THANKS_MAYBE_SENT, nothing=THANKS_NOT_SENT
+        )
+        request.ack(response_action="errors", errors={"note": why})
+        return
+    request.ack()
     pair.thanks_sent += 1
     pair.last_thanks_at = request.now
     request.session.commit()
-    answer(request, f":gift_heart: Your thanks went to <@{pair.mentor.slack_user_id}>.")
+    answer(request, f":gift_heart: Your thanks went to <@{mentor}>.")
 
 
 VIEWS = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.blocks.times import Zoned, weekly, when, when_shared
+from bot.blocks.times import Zoned, when, when_shared
+from bot.blocks.times import rhythm as rhythm_text
 from bot.domain.schedule import cadence_of
 from bot.store.models import Pair, Person
 
@@ -21,7 +22,8 @@ def rhythm(pair: Pair, *, viewer: Person | None, now: datetime) -> str:
     """`every 2 weeks on Tuesday at 09:00 your time (Tuesday at 19:30 for @rao)`. The rhythm
     is set on the mentee's clock; with no viewer (the check-in space) both clocks show."""
     cadence = cadence_of(pair)
-    day_and_time = weekly(
+    return rhythm_text(
+        cadence.frequency(),
         cadence.weekday,
         cadence.at,
         owner=zoned(pair.mentee),
@@ -29,7 +31,6 @@ def rhythm(pair: Pair, *, viewer: Person | None, now: datetime) -> str:
         others=[zoned(pair.mentor)],
         reference=now,
     )
-    return f"{cadence.frequency()} on {day_and_time}"
 
 
 def moment_for(pair: Pair, moment: datetime, *, viewer: Person | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
@@ -34,13 +34,19 @@ def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequ
     )
 
 
-def pairs_with_pause_over(session: Session, *, today_utc: date, limit: int) -> Sequence[Pair]:
-    """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone)."""
+def pairs_with_pause_over(
+    session: Session, *, today_utc: date, after_id: int = 0, limit: int
+) -> Sequence[Pair]:
+    """Paused pairs whose date may have come somewhere on Earth (the caller checks the zone),
+    in ID order after `after_id`. Pairs whose date has not yet come in their own zone stay
+    paused, so callers page on with `after_id` rather than asking again from the start."""
     return (
         session.execute(
             select(Pair)
             .where(
-                Pair.state == PairState.PAUSED, Pair.paused_until <= today_utc + timedelta(days=1)
+                Pair.state == PairState.PAUSED,
+                Pair.paused_until <= today_utc + timedelta(days=1),
+                Pair.id > after_id,
             )
             .order_by(Pair.id)
             .limit(limit)
@@ -83,14 +89,22 @@ def add_delivery(
 
 
 def claim_due(
-    session: Session, *, now: datetime, lease: timedelta, worker: str, limit: int
+    session: Session,
+    *,
+    due_by: datetime,
+    now: datetime,
+    lease: timedelta,
+    worker: str,
+    limit: int,
 ) -> Sequence[Delivery]:
-    """Take up to `limit` due deliveries (and ones whose earlier claim's lease ran out)."""
+    """Take up to `limit` deliveries due by `due_by` (and ones whose earlier claim's lease ran
+    out). `now` is the real time: leases are taken and compared on it, whatever instant
+    `due_by` rehearses, so a claim is never born expired and a rehearsal never steals one."""
     due = or_(
         and_(
             Delivery.status == DeliveryStatus.SCHEDULED,
-            Delivery.due_at <= now,
-            or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+            Delivery.due_at <= due_by,
+            or_(Delivery.not_before.is_(None), Delivery.not_before <= due_by),
         ),
         and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_expires_at < now),
     )
@@ -119,8 +133,9 @@ def claim_due(
 def claim_still_mine(
     session: Session, *, delivery_id: int, worker: str, now: datetime, lease: timedelta
 ) -> bool:
-    """Mark the delivery in doubt and renew its lease, if this worker still holds it; commit.
-    False when another dispatcher re-claimed it: then this one must not post."""
+    """Mark the delivery in doubt and renew its lease from `now` (the real time), if this
+    worker still holds it; commit. False when another dispatcher re-claimed it: then this one
+    must not post."""
     renewed = session.execute(
         update(Delivery)
         .where(
@@ -206,8 +221,9 @@ def recent_delivery_exists(
 
 def skip_scheduled(
     session: Session, *, pair_id: int, kind: DeliveryKind, period: str, reason: str, now: datetime
-) -> None:
-    session.execute(
+) -> int:
+    """Skip the (pair, kind, period) delivery if it is still scheduled; how many were."""
+    result = session.execute(
         update(Delivery)
         .where(
             Delivery.pair_id == pair_id,
@@ -218,6 +234,63 @@ def skip_scheduled(
         .values(status=DeliveryStatus.SKIPPED, outcome=reason, finished_at=now)
         .execution_options(synchronize_session=False)
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_person_delivery(
+    session: Session,
+    *,
+    person_id: int,
+    kind: DeliveryKind,
+    period: str,
+    due_at: datetime,
+    now: datetime,
+    skipped_because: str | None = None,
+) -> bool:
+    """One row per (person, kind, period), for deliveries addressed to a person (digests).
+    With `skipped_because` the row records a decision not to send, so it is made once."""
+    return insert_ignoring_duplicates(
+        session,
+        Delivery,
+        {
+            "person_id": person_id,
+            "kind": kind,
+            "period": period,
+            "status": DeliveryStatus.SKIPPED if skipped_because else DeliveryStatus.SCHEDULED,
+            "outcome": skipped_because,
+            "finished_at": now if skipped_because else None,
+            "due_at": due_at,
+            "created_at": now,
+            "attempts": 0,
+            "in_doubt": False,
+        },
+    )
+
+
+def person_delivery_exists(
+    session: Session, *, person_id: int, kind: DeliveryKind, period: str
+) -> bool:
+    found = session.execute(
+        select(Delivery.id).where(
+            Delivery.person_id == person_id, Delivery.kind == kind, Delivery.period == period
+        )
+    ).first()
+    return found is not None
+
+
+def latest_due_of_kind(
+    session: Session, *, kind: DeliveryKind, workspace_id: int
+) -> datetime | None:
+    """The latest due time among a workspace's scheduled deliveries of one kind (for pacing)."""
+    return session.execute(
+        select(func.max(Delivery.due_at))
+        .join(Pair, Delivery.pair_id == Pair.id)
+        .where(
+            Delivery.kind == kind,
+            Delivery.status == DeliveryStatus.SCHEDULED,
+            Pair.workspace_id == workspace_id,
+        )
+    ).scalar_one_or_none()
 
 
 def sent_prompt_at(session: Session, *, channel_id: str, ts: str) -> Delivery | None:

@@ -1,10 +1,11 @@
-"""Which Slack events Rounds has already processed."""
+"""Which Slack events Rounds has already processed — and, by the same one-row-per-key
+promise, which button clicks it has acted on and which form posts may have reached Slack."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import ProcessedEvent
@@ -19,6 +20,18 @@ def claim_event(session: Session, *, event_id: str, now: datetime) -> bool:
     return insert_ignoring_duplicates(
         session, ProcessedEvent, {"event_id": event_id, "received_at": now}
     )
+
+
+def remembers(session: Session, *, event_id: str) -> bool:
+    found = session.execute(
+        select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == event_id)
+    ).first()
+    return found is not None
+
+
+def forget_event(session: Session, *, event_id: str) -> None:
+    """Release a claim whose work did not happen, so it can be tried again."""
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
 
 
 def forget_old_events(session: Session, *, now: datetime) -> int:

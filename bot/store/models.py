@@ -23,6 +23,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -92,6 +93,8 @@ class DeliveryKind(enum.StrEnum):
     GRATITUDE = "gratitude"
     WRAP_UP = "wrap_up"
     COORDINATOR_ALERT = "coordinator_alert"
+    WELCOME = "welcome"  # an imported pair's first message, paced by the worker
+    DIGEST = "digest"  # a coordinator's Monday digest; addressed to a person, not a pair
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -141,6 +144,9 @@ class Person(Base):
     work_start: Mapped[time | None] = mapped_column(Time)
     work_end: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shown where a mention cannot render (preview, plain-text labels); refreshed with the zone.
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    digest_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     workspace: Mapped[Workspace] = relationship()
 
@@ -218,10 +224,7 @@ class CheckIn(Base):
     """One round of a pair's conversation: who showed up and when, never what was said."""
 
     __tablename__ = "checkins"
-    __table_args__ = (
-        Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),
-        Index("ix_checkins_post_channel_id_post_ts", "post_channel_id", "post_ts"),
-    )
+    __table_args__ = (Index("ix_checkins_pair_id_completed_at", "pair_id", "completed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
@@ -231,24 +234,42 @@ class CheckIn(Base):
     met_on: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     goals_moved: Mapped[int] = mapped_column(Integer, default=0)
-    post_channel_id: Mapped[str | None] = mapped_column(String(32))
-    post_ts: Mapped[str | None] = mapped_column(String(32))
 
     pair: Mapped[Pair] = relationship()
 
 
+class CheckInPost(Base):
+    """A mentee's check-in post in Slack. A round may have several (a second `/checkin`
+    before the mentor answers); a reply in the thread of any of them answers that round."""
+
+    __tablename__ = "checkin_posts"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+    checkin: Mapped[CheckIn] = relationship()
+
+
 class Delivery(Base):
-    """The nudge outbox: one row per (pair, kind, period), sent at most once."""
+    """The nudge outbox: one row per (pair, kind, period), sent at most once. A few kinds
+    (the coordinator digest) go to a person instead: one row per (person, kind, period)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("pair_id", "kind", "period"),
+        UniqueConstraint("person_id", "kind", "period"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
         Index("ix_deliveries_channel_id_ts", "channel_id", "ts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[DeliveryKind] = mapped_column(_enum(DeliveryKind, "delivery_kind"))
     period: Mapped[str] = mapped_column(String(40))
     status: Mapped[DeliveryStatus] = mapped_column(
@@ -274,7 +295,8 @@ class Delivery(Base):
     settled_as: Mapped[str | None] = mapped_column(String(20))
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
-    pair: Mapped[Pair] = relationship()
+    pair: Mapped[Pair | None] = relationship()
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
 
 
 class ProcessedEvent(Base):
@@ -284,3 +306,37 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Blackout(Base):
+    """A stretch of the academic calendar without nudges: exam weeks, breaks (both days count)."""
+
+    __tablename__ = "blackouts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "starts_on", "ends_on", "name"),
+        Index("ix_blackouts_workspace_id_ends_on", "workspace_id", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(10))  # "manual" or "ics"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(Base):
+    """A checked CSV import: the dry run's plan, kept until the coordinator presses Import.
+    Holds Slack user IDs, cadences and goal texts — never the file or anyone's email."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    plan: Mapped[str] = mapped_column(Text)  # JSON: the lines that would become pairs
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_pairs: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from bot.store.models import Pair, PairState, Person, Workspace
@@ -67,24 +67,36 @@ def coordinators_of(
     )
 
 
-def stale_people_in_pairs(
-    session: Session, *, states: Collection[PairState], refreshed_before: datetime, limit: int
+def stale_profiles(
+    session: Session,
+    *,
+    states: Collection[PairState],
+    refreshed_before: datetime,
+    admins_refreshed_before: datetime,
+    limit: int,
 ) -> Sequence[Person]:
-    """Members of pairs in `states` whose cached profile is older than `refreshed_before`."""
+    """Members of pairs in `states` whose cached profile is older than `refreshed_before`,
+    and Slack admins whose flag is older than `admins_refreshed_before`, oldest first."""
     members = (
         select(Pair.mentee_id)
         .where(Pair.state.in_(list(states)))
         .union(select(Pair.mentor_id).where(Pair.state.in_(list(states))))
     )
+    never = Person.profile_refreshed_at.is_(None)
     return (
         session.execute(
             select(Person)
             .where(
-                Person.id.in_(members),
                 or_(
-                    Person.profile_refreshed_at.is_(None),
-                    Person.profile_refreshed_at < refreshed_before,
-                ),
+                    and_(
+                        Person.id.in_(members),
+                        or_(never, Person.profile_refreshed_at < refreshed_before),
+                    ),
+                    and_(
+                        Person.is_slack_admin.is_(True),
+                        or_(never, Person.profile_refreshed_at < admins_refreshed_before),
+                    ),
+                )
             )
             .order_by(Person.profile_refreshed_at.nulls_first())
             .limit(limit)
@@ -97,3 +109,7 @@ def stale_people_in_pairs(
 def lock(session: Session, *, person_id: int) -> None:
     """Hold the person's row until the transaction ends (SQLite already has one writer)."""
     session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+
+def all_workspaces(session: Session) -> Sequence[Workspace]:
+    return session.execute(select(Workspace).order_by(Workspace.id)).scalars().all()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
+from slack_sdk.errors import SlackApiError
+
 from bot.blocks import checkins as checkin_blocks
+from bot.blocks.common import Block
 from bot.blocks.help import usage_for
 from bot.domain import checkins, goals, pairs
 from bot.domain.errors import UserError
@@ -18,11 +23,14 @@ from bot.listeners.commands.typos import did_you_mean
 from bot.listeners.guard import clear_to_post
 from bot.listeners.home import refresh_homes
 from bot.listeners.people import actor
+from bot.listeners.posting import Posted
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.spaces import space_of
 from bot.listeners.zones import zoned
 from bot.store.models import Pair, PairState, Person
+
+log = logging.getLogger("rounds.checkin")
 
 MAX_BUTTON_VALUE = 2000
 MAX_UPDATE_LENGTH = 3000
@@ -41,6 +49,25 @@ def _mentor_only_problem(request: SlackRequest, me: Person) -> UserError:
     )
 
 
+def checkin_message(pair: Pair, update: checkin_blocks.Update) -> tuple[str, list[Block]]:
+    return checkin_blocks.checkin_post(
+        pair_id=pair.id,
+        mentee=pair.mentee.slack_user_id,
+        mentor=pair.mentor.slack_user_id,
+        update=update,
+    )
+
+
+def not_posted_problem(words: str) -> UserError:
+    """The person's words come back to them, so a failed post loses nothing they typed."""
+    quoted = "\n".join(f"> {line}" for line in words.splitlines() or [""])
+    return UserError(
+        "Slack didn't confirm your check-in, so it may not have been posted. If it isn't in "
+        f"your check-in space in a minute, post it again — here is what you wrote:\n{quoted}",
+        example="/checkin <your update>",
+    )
+
+
 def post_update(
     request: SlackRequest,
     pair: Pair,
@@ -49,21 +76,47 @@ def post_update(
     met_on: date | None = None,
 ) -> None:
     """Post the mentee's words into the check-in space and record only that they checked in."""
-    checkins.require_running(pair)
-    channel = space_of(request, pair)
-    text, blocks = checkin_blocks.checkin_post(
-        pair_id=pair.id,
-        mentee=pair.mentee.slack_user_id,
-        mentor=pair.mentor.slack_user_id,
-        update=update,
+    posted = post_checkin(request, pair, update)
+    record_posted(
+        request,
+        pair,
+        channel=posted.channel,
+        ts=posted.ts,
+        goals_moved=len(update.goals_moved),
+        met_on=met_on,
     )
-    posted = request.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def post_checkin(request: SlackRequest, pair: Pair, update: checkin_blocks.Update) -> Posted:
+    """Post the update (after the ack). When Slack does not confirm it, the UserError raised
+    gives the person their words back."""
+    checkins.require_running(pair)
+    text, blocks = checkin_message(pair, update)
+    try:
+        channel = space_of(request, pair)
+        response = request.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except (SlackApiError, OSError) as error:
+        log.warning("a check-in was not posted: %s", error)
+        raise not_posted_problem(update.mind) from error
+    return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
+
+
+def record_posted(
+    request: SlackRequest,
+    pair: Pair,
+    *,
+    channel: str,
+    ts: str,
+    goals_moved: int,
+    met_on: date | None,
+) -> None:
+    """Slack has the mentee's post: record the check-in, tell them, refresh both Home tabs."""
     recorded = checkins.record_mentee_update(
         request.session,
         pair=pair,
-        channel_id=str(posted["channel"]),
-        ts=str(posted["ts"]),
-        goals_moved=len(update.goals_moved),
+        channel_id=channel,
+        ts=ts,
+        goals_moved=goals_moved,
         met_on=met_on,
         hours=request.hours,
         now=request.now,
@@ -95,7 +148,11 @@ def handle_update(request: SlackRequest, text: str) -> None:
         post_update(request, candidates[0], checkin_blocks.Update(mind=text))
         return
     choices = [(pair.id, pair.mentor.slack_user_id) for pair in candidates]
-    message, blocks = checkin_blocks.choose_pair(choices=choices, update=text)
+    # `once` tells this question's buttons from an earlier one's: a second click on the same
+    # button posts nothing, asking again does.
+    message, blocks = checkin_blocks.choose_pair(
+        choices=choices, update=text, once=secrets.token_hex(4)
+    )
     if any(len(block.get("accessory", {}).get("value", "")) > MAX_BUTTON_VALUE for block in blocks):
         raise UserError(
             "You have several mentors and this update is long; use the form (`/checkin`) to "

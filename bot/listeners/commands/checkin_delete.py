@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import retract
@@ -22,15 +24,15 @@ def handle_delete(request: SlackRequest, _text: str = "") -> None:
             "Only a check-in's author can delete it, and you have posted none as a mentee.",
             example="/checkin status",
         )
-    checkin = retract.unanswered_post(request.session, pairs=candidates)
-    pair = checkin.pair
-    posted = checkin.mentee_checked_in_at or checkin.opened_at
+    post = retract.unanswered_post(request.session, pairs=candidates)
+    pair = post.checkin.pair
+    posted = datetime.fromtimestamp(float(post.ts), UTC)
     try:
-        request.client.chat_delete(channel=str(checkin.post_channel_id), ts=str(checkin.post_ts))
+        request.client.chat_delete(channel=post.channel_id, ts=post.ts)
     except SlackApiError as error:
         if error.response.get("error") != "message_not_found":
             raise  # nothing forgotten: the post is still there
-    retract.forget(request.session, checkin)
+    retract.forget(request.session, post)
     request.session.commit()
     answer(
         request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -123,7 +124,8 @@ def handle_add(request: SlackRequest, text: str) -> None:
         "due": parsed.due_on.isoformat() if parsed.due_on else None,
     }
     choices = [(pair.id, pair.mentor.slack_user_id) for pair in candidates]
-    answer(request, *goal_blocks.choose_pair(choices=choices, payload=payload))
+    once = secrets.token_hex(4)  # a double click adds nothing twice; asking again does
+    answer(request, *goal_blocks.choose_pair(choices=choices, payload=payload, once=once))
 
 
 def handle_list(request: SlackRequest, text: str) -> None:

@@ -35,6 +35,7 @@ from bot.listeners.parsing import (
 )
 from bot.listeners.people import actor, mentioned
 from bot.listeners.presenters import pair_line
+from bot.listeners.program import commands as program
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.store.models import Pair, Person
@@ -263,6 +264,10 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "end": handle_end,
     "capacity": handle_capacity,
     "coordinator": handle_coordinator,
+    "import": program.handle_import,
+    "export": program.handle_export,
+    "calendar": program.handle_calendar,
+    "digest": program.handle_digest,
     "hours": handle_hours,
 }
 

@@ -1,0 +1,1 @@
+"""Program tools for coordinators: import, needs attention, digest, export, academic calendar."""
