@@ -9,13 +9,12 @@ from slack_bolt import App
 
 from bot import listeners
 from bot.config import Settings
+from bot.listeners.lookups import Lookups
 from bot.listeners.middleware import provide_request_services
 from bot.listeners.runtime import report_unhandled_error
 from bot.log_privacy import keep_bodies_out_of_logs
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
-
-LOOKUP_TIMEOUT_SECONDS = 2
 
 
 def build_app(
@@ -38,20 +37,13 @@ def build_app(
         # Events from our own bot user (our posts in check-in spaces) are never user input.
         ignoring_self_events_enabled=True,
     )
-    # Look-ups made before the ack must fit in Slack's 3 seconds, retries and all.
-    lookup_client = make_web_client(
-        settings,
-        rate_limit_retries=0,
-        server_error_retries=0,
-        connection_retries=0,
-        timeout=LOOKUP_TIMEOUT_SECONDS,
-    )
     app.use(
         provide_request_services(
             settings=settings,
             session_factory=session_factory,
             read_session_factory=read_sessions or session_factory,
-            lookup_client=lookup_client,
+            # users.info before the ack: in parallel, one short try each (listeners.people).
+            lookups=Lookups(),
         )
     )
     app.error(report_unhandled_error)

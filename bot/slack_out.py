@@ -61,6 +61,20 @@ def make_web_client(
     )
 
 
+def quick_copy(client: WebClient, *, timeout: int) -> WebClient:
+    """The same workspace's client for a call someone is waiting on: one try, a short timeout."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        retry_handlers=[],
+        logger=client.logger,
+    )
+
+
 def ensure_checkin_space(client: WebClient, pair: Pair) -> str:
     """The pair's group DM (mentee, mentor, bot): opened once, then cached on the pair."""
     if pair.checkin_channel_id:
@@ -192,6 +206,9 @@ def fetch_profile(client: WebClient, slack_user_id: str) -> Profile | None:
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
         deleted=bool(user.get("deleted")),
+        display_name=(user.get("profile") or {}).get("display_name")
+        or user.get("real_name")
+        or user.get("name"),
     )
 
 

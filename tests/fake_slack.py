@@ -84,6 +84,8 @@ class SlackCall:
     # False when an injected fault (fail_next or set_rate_limit) answered instead of the
     # method, so tests can tell attempts from calls that reached the fake's Slack logic.
     answered_ok: bool = True
+    # The `error` of an {"ok": false} answer from the method itself (expired_trigger_id, ...).
+    error: str | None = None
 
 
 class _SlackError(Exception):
@@ -575,6 +577,9 @@ class FakeSlack:
         self._response_posts: list[tuple[str, dict[str, Any]]] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
+        self._triggers: dict[str, float] = {}
+        # Seconds a trigger_id from new_trigger_id() may open a view; None: forever (default).
+        self.trigger_life: float | None = None
         self._channel_rate: float | None = None
         self._workspace_bucket: _Bucket | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
@@ -775,6 +780,16 @@ class FakeSlack:
         with self._cond:
             self._response_paths.add(path)
         return self.base_url + path
+
+    def new_trigger_id(self) -> str:
+        """A trigger_id for a request a test sends, remembered with when it was issued, so
+        views.open/push refuse it with `expired_trigger_id` once `trigger_life` has passed
+        (Slack's is 3 seconds). Trigger ids the fake did not issue never expire."""
+        number = next(self._response_numbers)
+        trigger_id = f"{number}.{secrets.randbelow(10**12)}.{secrets.token_hex(8)}"
+        with self._cond:
+            self._triggers[trigger_id] = time.monotonic()
+        return trigger_id
 
     def response_url_posts(self, url: str | None = None) -> list[dict[str, Any]]:
         with self._cond:
@@ -1061,11 +1076,14 @@ class FakeSlack:
             delay = self._take(self._delays, method)
             if fault is None and method == "chat.postMessage" and not malformed:
                 fault = self._rate_limit(args, arrived)
+            error = None
             if fault is not None:
                 reply = _fault_reply(fault)
             else:
-                reply = _Reply.of_json(self._answer(method, args, token, malformed))
-            self._calls.append(SlackCall(method, args, token, arrived, fault is None))
+                answer = self._answer(method, args, token, malformed)
+                error = None if answer.get("ok") else str(answer.get("error"))
+                reply = _Reply.of_json(answer)
+            self._calls.append(SlackCall(method, args, token, arrived, fault is None, error))
             self._cond.notify_all()
         # Outside the lock: a slow answer must not stall every other request and waiter.
         if delay:
@@ -1530,12 +1548,18 @@ class FakeSlack:
             self._external_ids[external_id] = view_id
         return copy.deepcopy(view)
 
+    def _check_trigger(self, args: dict[str, Any]) -> None:
+        issued = self._triggers.get(_req_str(args, "trigger_id"))
+        life = self.trigger_life
+        if life is not None and issued is not None and time.monotonic() - issued > life:
+            raise _SlackError("expired_trigger_id")
+
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        _req_str(args, "trigger_id")
+        self._check_trigger(args)
         return {"ok": True, "view": self._store_view(self._view_spec(args))}
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
-        _req_str(args, "trigger_id")
+        self._check_trigger(args)
         return {"ok": True, "view": self._store_view(self._view_spec(args))}
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:

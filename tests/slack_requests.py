@@ -74,7 +74,13 @@ def get(url: str) -> Reply:
 
 
 def command_body(
-    command: str, text: str, *, user: str, response_url: str, channel: str = "C0GENERAL"
+    command: str,
+    text: str,
+    *,
+    user: str,
+    response_url: str,
+    channel: str = "C0GENERAL",
+    trigger_id: str | None = None,
 ) -> bytes:
     return urllib.parse.urlencode(
         {
@@ -90,7 +96,7 @@ def command_body(
             "api_app_id": "A0ROUNDS",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": f"{next(_sequence)}.trigger",
+            "trigger_id": trigger_id or f"{next(_sequence)}.trigger",
         }
     ).encode()
 
@@ -171,7 +177,13 @@ class SlackSender:
     def command(self, command: str, text: str = "", *, user: str) -> tuple[Reply, str]:
         """Returns the HTTP reply and the response_url Slack would have handed out."""
         response_url = self.fake_slack.new_response_url()
-        body = command_body(command, text, user=user, response_url=response_url)
+        body = command_body(
+            command,
+            text,
+            user=user,
+            response_url=response_url,
+            trigger_id=self.fake_slack.new_trigger_id(),
+        )
         reply = post(self.url, body, content_type="application/x-www-form-urlencoded")
         return reply, response_url
 

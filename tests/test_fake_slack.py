@@ -439,6 +439,19 @@ def test_views_need_a_trigger_id(client: WebClient, method: str) -> None:
     assert slack_error(excinfo) == "invalid_arguments"
 
 
+def test_triggers_it_issued_expire_when_told_to(client: WebClient, fake: FakeSlack) -> None:
+    trigger_id = fake.new_trigger_id()
+    client.views_open(trigger_id=trigger_id, view=MODAL)  # no trigger life: never expires
+    fake.trigger_life = 0.0
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id=trigger_id, view=MODAL)
+    assert slack_error(excinfo) == "expired_trigger_id"
+    assert fake.calls_to("views.open")[-1].error == "expired_trigger_id"
+    client.views_open(trigger_id="9.unknown", view=MODAL)  # one it never issued still works
+    fake.reset()
+    assert fake.trigger_life is None
+
+
 def test_views_publish_keeps_one_home_per_user(client: WebClient) -> None:
     first = client.views_publish(user_id="U1", view=HOME_VIEW)["view"]
     # The same call as a form with the view JSON-encoded, as older clients send it.

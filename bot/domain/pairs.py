@@ -11,6 +11,7 @@ from bot.domain.cadence import Cadence, WorkingHours, zone
 from bot.domain.errors import UserError
 from bot.domain.schedule import first_prompt_from, next_prompt_after_checkin
 from bot.store import pairs as pair_queries
+from bot.store import people as people_queries
 from bot.store.models import Pair, PairState, Person
 
 LIVE_STATES = (PairState.PENDING, PairState.ACTIVE, PairState.PAUSED)
@@ -61,7 +62,47 @@ def _check_capacity(session: Session, mentor: Person, *, default_capacity: int) 
         )
 
 
-def _check_new_pair(session: Session, *, mentee: Person, mentor: Person) -> None:
+def _hold_capacity(session: Session, mentor: Person, *, default_capacity: int) -> None:
+    """Check capacity holding the mentor's row until commit, so two pairs started at once
+    (two accepts, an accept and a coordinator's pairing) cannot both take the last place.
+    SQLite needs no lock: every write transaction there already runs alone."""
+    people_queries.lock(session, person_id=mentor.id)
+    _check_capacity(session, mentor, default_capacity=default_capacity)
+
+
+def _already_paired(existing: Pair, *, asker: Person | None) -> UserError:
+    """Why a new pair cannot start: the two people already have a live pair, in some direction.
+    `asker` is the student making a request; None for a coordinator pairing two others."""
+    mentee, mentor = existing.mentee.slack_user_id, existing.mentor.slack_user_id
+    if existing.state is PairState.PENDING and asker is not None:
+        if asker.id == existing.mentor_id:
+            return UserError(
+                f"<@{mentee}> already asked you to be their mentor — accept their request "
+                "(in your DMs from Rounds) to start, or decline it first if you'd rather ask "
+                "them to mentor you.",
+                example="/mentor list",
+            )
+        return UserError(
+            f"You already asked <@{mentor}>; their answer is still pending. "
+            "`/mentor list` shows your pairs.",
+            example="/mentor list",
+        )
+    if existing.state is PairState.PENDING:
+        return UserError(
+            f"<@{mentee}> already asked <@{mentor}> to be their mentor and is waiting for an "
+            f"answer. <@{mentor}> can accept it, or you can end that request first.",
+            example=f"/mentor end <@{mentee}> <@{mentor}>",
+        )
+    return UserError(
+        f"<@{mentee}> and <@{mentor}> are already paired ({existing.state}). "
+        "`/mentor list` shows your pairs.",
+        example="/mentor list",
+    )
+
+
+def _check_new_pair(
+    session: Session, *, mentee: Person, mentor: Person, asker: Person | None
+) -> None:
     if mentee.id == mentor.id:
         raise UserError(
             "You can't mentor yourself — name someone else.",
@@ -69,12 +110,20 @@ def _check_new_pair(session: Session, *, mentee: Person, mentor: Person) -> None
         )
     existing = pair_between(session, a=mentee, b=mentor)
     if existing is not None:
-        state = "waiting for an answer" if existing.state is PairState.PENDING else existing.state
-        raise UserError(
-            f"<@{mentee.slack_user_id}> and <@{mentor.slack_user_id}> are already paired "
-            f"({state}). `/mentor list` shows your pairs.",
-            example="/mentor list",
-        )
+        raise _already_paired(existing, asker=asker)
+
+
+def _insert(session: Session, pair: Pair, *, asker: Person | None) -> None:
+    """Add a new pair; the database keeps one live pair per two people. Losing that race to a
+    request committed a moment ago gets the same answer as arriving after it."""
+    if pair_queries.add_unless_taken(session, pair):
+        return
+    _check_new_pair(session, mentee=pair.mentee, mentor=pair.mentor, asker=asker)
+    raise UserError(  # the other pair ended again in between: asking again will work
+        f"<@{pair.mentor.slack_user_id}> and <@{pair.mentee.slack_user_id}> were being paired "
+        "by someone else at the same moment. Please try again.",
+        example="/mentor list",
+    )
 
 
 def _new_pair(*, mentee: Person, mentor: Person, now: datetime) -> Pair:
@@ -98,11 +147,11 @@ def _new_pair(*, mentee: Person, mentor: Person, now: datetime) -> Pair:
 def request_mentor(
     session: Session, *, mentee: Person, mentor: Person, default_capacity: int, now: datetime
 ) -> Pair:
-    _check_new_pair(session, mentee=mentee, mentor=mentor)
+    _check_new_pair(session, mentee=mentee, mentor=mentor, asker=mentee)
+    # Advisory: the place is only taken, under a lock, when the mentor accepts.
     _check_capacity(session, mentor, default_capacity=default_capacity)
     pair = _new_pair(mentee=mentee, mentor=mentor, now=now)
-    session.add(pair)
-    session.flush()
+    _insert(session, pair, asker=mentee)
     return pair
 
 
@@ -124,13 +173,17 @@ def answer_request(
 ) -> None:
     if actor.id != pair.mentor_id:
         raise UserError("Only the person who was asked can answer this request.")
+    if accept:
+        _hold_capacity(session, pair.mentor, default_capacity=default_capacity)
+    # Read the state again, locked: a second click (or the other button) may have answered a
+    # moment ago, and only one answer may start the pair.
+    session.refresh(pair, with_for_update=True)
     if pair.state is not PairState.PENDING:
         raise UserError("This request was already answered.")
     if not accept:
         pair.state = PairState.DECLINED
         pair.ended_at = now
         return
-    _check_capacity(session, pair.mentor, default_capacity=default_capacity)
     _activate(pair, now=now, hours=hours)
 
 
@@ -144,12 +197,11 @@ def pair_directly(
     now: datetime,
 ) -> Pair:
     """A coordinator's pairing: active at once, no consent round."""
-    _check_new_pair(session, mentee=mentee, mentor=mentor)
-    _check_capacity(session, mentor, default_capacity=default_capacity)
+    _check_new_pair(session, mentee=mentee, mentor=mentor, asker=None)
+    _hold_capacity(session, mentor, default_capacity=default_capacity)
     pair = _new_pair(mentee=mentee, mentor=mentor, now=now)
-    session.add(pair)
     _activate(pair, now=now, hours=hours)
-    session.flush()
+    _insert(session, pair, asker=None)
     return pair
 
 
@@ -175,9 +227,16 @@ def set_cadence(pair: Pair, *, cadence: Cadence, hours: WorkingHours, now: datet
     )
 
 
+def pair_today(pair: Pair, *, now: datetime) -> date:
+    """Today in the pair's zone, the mentee's: the zone its nudges and its pause follow."""
+    return now.astimezone(zone(pair.mentee.tz)).date()
+
+
 def pause(pair: Pair, *, until: date, now: datetime) -> None:
+    """`until` must be read from `pair_today` too (`for N weeks`): a day counted in another
+    zone could refuse the longest pause or allow a longer one."""
     _require_running(pair, verb="pause")
-    today = now.astimezone(zone(pair.mentee.tz)).date()
+    today = pair_today(pair, now=now)
     if until <= today:
         raise UserError(
             f"Pick a date after today ({today.isoformat()}) to pause until.",

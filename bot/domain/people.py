@@ -33,6 +33,8 @@ class Profile:
     is_admin: bool
     is_bot: bool = False
     deleted: bool = False
+    # For plain-text labels only (a mention cannot render there); never stored.
+    display_name: str | None = None
 
 
 def workspace_for(session: Session, *, team_id: str) -> Workspace:

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 from slack_sdk.errors import SlackApiError
 
+from bot.listeners.lookups import LOOKUP_TIMEOUT_SECONDS
 from bot.listeners.request import SlackRequest
+from bot.slack_out import quick_copy
 from bot.store.models import Person
 
 log = logging.getLogger("rounds.names")
@@ -24,7 +26,8 @@ def _tokens(name: str) -> list[str]:
 
 def _names_of(request: SlackRequest, person: Person) -> list[str]:
     try:
-        user = request.lookup_client.users_info(user=person.slack_user_id)["user"]
+        client = quick_copy(request.client, timeout=LOOKUP_TIMEOUT_SECONDS)
+        user = client.users_info(user=person.slack_user_id)["user"]
     except (SlackApiError, OSError) as error:
         log.info("could not read the names of %s: %s", person.slack_user_id, type(error).__name__)
         return []

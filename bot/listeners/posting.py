@@ -25,8 +25,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block
+from bot.listeners.lookups import LOOKUP_TIMEOUT_SECONDS
 from bot.listeners.request import SlackRequest
-from bot.slack_out import FaultKind, classify, dm_channel, find_own_post
+from bot.slack_out import FaultKind, classify, dm_channel, find_own_post, quick_copy
 from bot.store import events as event_store
 from bot.store.models import Pair
 
@@ -96,7 +97,7 @@ def open_space_within(request: SlackRequest, pair: Pair, deadline: Deadline) -> 
     """The pair's check-in space, opened now if an earlier attempt failed."""
     if pair.checkin_channel_id:
         return pair.checkin_channel_id
-    client = request.lookup_client
+    client = quick_copy(request.client, timeout=LOOKUP_TIMEOUT_SECONDS)
     members = f"{pair.mentee.slack_user_id},{pair.mentor.slack_user_id}"
     request.session.commit()  # no transaction (SQLite's one writer) waits on Slack
     try:
@@ -123,7 +124,8 @@ def post_from_form(
     keeps the memory of an attempt that may have landed. Commits what the session holds first."""
     key = form_key(request)
     marker = f"form-post:{key}" if key else None
-    client = request.lookup_client  # no retries: the person's second press is the retry
+    # No retries: the person's second press is the retry.
+    client = quick_copy(request.client, timeout=LOOKUP_TIMEOUT_SECONDS)
     earlier_attempt = marker is not None and event_store.remembers(request.session, event_id=marker)
     request.session.commit()  # no transaction (SQLite's one writer) waits on Slack
     try:

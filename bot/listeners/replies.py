@@ -19,12 +19,11 @@ def problem_text(error: UserError) -> str:
 def answer(request: SlackRequest, text: str, blocks: list[Block] | None = None) -> None:
     """Answer privately: in a slash command's ack when still possible, else through its
     response_url, else (buttons on the Home tab, modals) by DM from the bot."""
-    acknowledged = getattr(request.ack, "response", None) is not None
-    if not acknowledged and "command" in request.body:
-        request.ack(text=text, blocks=blocks, response_type="ephemeral")
+    if "command" in request.body and request.ack(
+        text=text, blocks=blocks, response_type="ephemeral"
+    ):
         return
-    if not acknowledged:
-        request.ack()
+    request.ack()  # no-op when already acknowledged
     if request.body.get("response_url") or request.body.get("response_urls"):
         request.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.domain.errors import UserError
 from bot.listeners.replies import answer_problem
-from bot.listeners.request import SlackRequest
+from bot.listeners.request import ACK_BUDGET_SECONDS, OnceAck, SlackRequest, default_lookups
 from bot.store.db import SessionFactory
 from bot.store.events import claim_event
 
@@ -32,21 +34,16 @@ SORRY = (
 Handler = Callable[[SlackRequest], None]
 
 
-def _acknowledged(ack: Ack) -> bool:
-    return getattr(ack, "response", None) is not None
-
-
 def tell_user_it_failed(
-    *, ack: Ack, respond: Respond, body: dict[str, Any], client: WebClient
+    *, ack: Ack | OnceAck, respond: Respond, body: dict[str, Any], client: WebClient
 ) -> None:
     """Say sorry on whatever channel this kind of request still has open."""
+    once = ack if isinstance(ack, OnceAck) else OnceAck(ack)
     try:
-        if not _acknowledged(ack):
-            if body.get("type") == "view_submission":
-                ack()  # close the modal; the apology follows as a DM below
-            else:
-                ack(text=SORRY)
-                return
+        if body.get("type") == "view_submission":
+            once()  # close the modal; the apology follows as a DM below
+        elif once(text=SORRY):
+            return
         if body.get("response_url") or body.get("response_urls"):
             respond(text=SORRY, response_type="ephemeral", replace_original=False)
         elif body.get("type") in {"view_submission", "block_actions"} and body.get("user"):
@@ -95,16 +92,19 @@ def _run(
     respond: Respond,
     context: BoltContext,
 ) -> None:
+    received_at = context.get("received_at") or time.monotonic()
     with sessions() as session:
         request = SlackRequest(
-            ack=ack,
+            ack=OnceAck(ack),
             body=body,
             client=client,
             respond=respond,
             session=session,
             settings=context["settings"],
-            quick_client=context.get("lookup_client"),
+            ack_by=received_at + ACK_BUDGET_SECONDS,
+            lookups=context.get("lookups") or default_lookups(),
         )
+        deadline = _ack_at_deadline(request)
         try:
             event_id = body.get("event_id")
             # Slack retries events it thinks we missed; the claim commits with the
@@ -127,14 +127,34 @@ def _run(
             session.rollback()
             lock_refused = "locked" in str(error) or "busy" in str(error)
             read_session = sessions is context.get("read_session_factory")
-            if lock_refused and read_session and not _acknowledged(ack):
+            if lock_refused and read_session and not request.ack.done:
                 raise _ReadSessionWroteError from error
             log.exception("handler %s failed", handler.__name__)
-            tell_user_it_failed(ack=ack, respond=respond, body=body, client=client)
+            tell_user_it_failed(ack=request.ack, respond=respond, body=body, client=client)
         except Exception:
             session.rollback()
             log.exception("handler %s failed", handler.__name__)
-            tell_user_it_failed(ack=ack, respond=respond, body=body, client=client)
+            tell_user_it_failed(ack=request.ack, respond=respond, body=body, client=client)
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+
+
+def _ack_at_deadline(request: SlackRequest) -> threading.Timer | None:
+    """Whatever a handler still does before its ack (Slack look-ups, a busy database), Slack
+    gets an empty ack by the deadline; the handler's answer then goes through the response_url
+    (see replies.answer). A form's submission is left alone: its ack decides if it closes."""
+    if request.ack.done or not request.may_answer_later:
+        return None
+    timer = threading.Timer(max(0.0, request.ack_by - time.monotonic()), _ack_late, [request])
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _ack_late(request: SlackRequest) -> None:
+    if request.ack():
+        log.info("acknowledged at the deadline; the answer follows through the response_url")
 
 
 def report_unhandled_error(

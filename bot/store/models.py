@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.store.functions import greatest, least
+
 # Alembic needs stable constraint names to alter them later, on SQLite as on PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -156,15 +158,6 @@ class Pair(Base):
 
     __tablename__ = "pairs"
     __table_args__ = (
-        # One live pair per mentee and mentor; ended and declined ones are history.
-        Index(
-            "uq_pairs_live_mentee_mentor",
-            "mentee_id",
-            "mentor_id",
-            unique=True,
-            sqlite_where=text("state IN ('pending', 'active', 'paused')"),
-            postgresql_where=text("state IN ('pending', 'active', 'paused')"),
-        ),
         Index("ix_pairs_state_next_prompt_at", "state", "next_prompt_at"),
         Index("ix_pairs_state_paused_until", "state", "paused_until"),
     )
@@ -199,6 +192,21 @@ class Pair(Base):
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
     workspace: Mapped[Workspace] = relationship()
+
+
+# One live pair per two people, whichever of them is the mentor: crossing requests (A asks B
+# while B asks A) cannot both stand. Ended and declined pairs are history.
+LIVE_PAIR = "state IN ('pending', 'active', 'paused')"
+LOWER_MEMBER = least(Pair.mentee_id, Pair.mentor_id)
+HIGHER_MEMBER = greatest(Pair.mentee_id, Pair.mentor_id)
+Index(
+    "uq_pairs_live_members",
+    LOWER_MEMBER,
+    HIGHER_MEMBER,
+    unique=True,
+    sqlite_where=text(LIVE_PAIR),
+    postgresql_where=text(LIVE_PAIR),
+)
 
 
 class Goal(Base):

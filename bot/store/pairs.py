@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from bot.store.models import Pair, PairState, Person
+from bot.store.models import HIGHER_MEMBER, LOWER_MEMBER, Pair, PairState, Person
 
 # Every screen that shows a pair names both members: load them in the same query.
 WITH_MEMBERS = (joinedload(Pair.mentee, innerjoin=True), joinedload(Pair.mentor, innerjoin=True))
@@ -33,15 +34,29 @@ def pairs_of(session: Session, person: Person, *, states: Collection[PairState])
 def pair_between(
     session: Session, *, a: Person, b: Person, states: Collection[PairState]
 ) -> Pair | None:
+    """The pair of a and b, whichever is the mentor. For live states the database holds at most
+    one (uq_pairs_live_members); the query reads that index."""
     return session.execute(
         select(Pair).where(
-            or_(
-                (Pair.mentee_id == a.id) & (Pair.mentor_id == b.id),
-                (Pair.mentee_id == b.id) & (Pair.mentor_id == a.id),
-            ),
+            literal(min(a.id, b.id)) == LOWER_MEMBER,
+            literal(max(a.id, b.id)) == HIGHER_MEMBER,
             Pair.state.in_(list(states)),
         )
     ).scalar_one_or_none()
+
+
+def add_unless_taken(session: Session, pair: Pair) -> bool:
+    """Insert a new pair; False (and nothing added) when the database already holds a live pair
+    of the same two people — one another request committed a moment ago."""
+    try:
+        with session.begin_nested():
+            session.add(pair)
+            session.flush()
+    except IntegrityError as error:
+        if "uq_pairs_live_members" not in str(error.orig):
+            raise
+        return False
+    return True
 
 
 def count_mentees(session: Session, mentor: Person, *, states: Collection[PairState]) -> int:

@@ -1,7 +1,7 @@
 """everyday details: own working hours, goal numbers per pair, settled prompts
 
 Revision ID: h0001
-Revises: c0001_checkin_posts
+Revises: d0001_one_live_pair
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "h0001"
-down_revision: str | None = "c0001_checkin_posts"
+down_revision: str | None = "d0001_one_live_pair"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -85,9 +85,8 @@ def downgrade() -> None:
             batch_op.f("uq_goals_mentee_id_number"), ["mentee_id", "number"]
         )
 
-    with op.batch_alter_table("pairs", schema=None) as batch_op:
-        batch_op.drop_column("hours_clash_noted_at")
-
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_column("work_end")
-        batch_op.drop_column("work_start")
+    # Plain ALTER TABLE (SQLite 3.35+ has DROP COLUMN): a batch rebuild of `pairs` would
+    # lose its expression index, which the next revision down drops by name.
+    op.execute("ALTER TABLE pairs DROP COLUMN hours_clash_noted_at")
+    op.execute("ALTER TABLE people DROP COLUMN work_end")
+    op.execute("ALTER TABLE people DROP COLUMN work_start")

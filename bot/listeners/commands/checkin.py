@@ -22,7 +22,7 @@ from bot.listeners.commands.help import handle_help
 from bot.listeners.commands.typos import did_you_mean
 from bot.listeners.guard import clear_to_post
 from bot.listeners.home import refresh_homes
-from bot.listeners.people import actor
+from bot.listeners.people import actor, display_names
 from bot.listeners.posting import Posted
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
@@ -162,13 +162,19 @@ def handle_update(request: SlackRequest, text: str) -> None:
     answer(request, message, blocks)
 
 
-def _display_name(request: SlackRequest, slack_user_id: str) -> str:
-    """A name for a plain-text label (mentions don't render there); fetched, never stored."""
-    user = request.client.users_info(user=slack_user_id)["user"]
-    profile = user.get("profile") or {}
-    return str(
-        profile.get("display_name") or user.get("real_name") or user.get("name") or slack_user_id
-    )
+def _picker_labels(request: SlackRequest, shown: Sequence[Pair]) -> list[tuple[int, str]]:
+    """(pair id, label) for the form's "Check in with" menu. Plain text cannot render a
+    mention, so it takes names, which must not keep the form from opening while its trigger
+    lives (3 s): remembered ones, else what Slack says by the ack deadline, else a date."""
+    names = display_names(request, [pair.mentor.slack_user_id for pair in shown])
+    labels = []
+    for pair in shown:
+        name = names.get(pair.mentor.slack_user_id)
+        if name is None:
+            since = pair.activated_at or pair.requested_at
+            name = f"Your mentor since {since:%b} {since.day}, {since.year} (#{pair.id})"
+        labels.append((pair.id, name))
+    return labels
 
 
 def open_form(
@@ -181,11 +187,7 @@ def open_form(
     if not request.trigger_id:
         raise UserError("Slack didn't send what I need to open the form; please try again.")
     shown = [chosen] if chosen is not None else list(candidates)
-    labels = (
-        [(pair.id, f"{_display_name(request, pair.mentor.slack_user_id)}") for pair in shown]
-        if len(shown) > 1
-        else [(pair.id, "") for pair in shown]
-    )
+    labels = _picker_labels(request, shown) if len(shown) > 1 else [(pair.id, "") for pair in shown]
     goal_pairs = shown if len(shown) == 1 else []
     open_goals = [
         goal_line(goal)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.help import usage_for
 from bot.domain import pairs, people
-from bot.domain.cadence import parse_cadence, zone
+from bot.domain.cadence import parse_cadence
 from bot.domain.errors import UserError
 from bot.domain.hours import hours_of
 from bot.domain.schedule import cadence_of
@@ -33,7 +33,7 @@ from bot.listeners.parsing import (
     split_pause_reason,
     split_subcommand,
 )
-from bot.listeners.people import actor, mentioned
+from bot.listeners.people import actor, look_up, mentioned
 from bot.listeners.presenters import pair_line
 from bot.listeners.program import commands as program
 from bot.listeners.replies import answer
@@ -52,6 +52,7 @@ def handle_request(request: SlackRequest, text: str) -> None:
     mentor_id, note = leading_mention(text, who="the mentor you'd like", example=example)
     if len(note) > MAX_NOTE_LENGTH:
         raise UserError(f"Keep the note under {MAX_NOTE_LENGTH} characters.", example=example)
+    look_up(request, [mentor_id])  # while the student's own profile is read
     mentee = actor(request)
     mentor = mentioned(request, mentor_id, example=example)
     if note and not clear_to_post(request, [note], kind=guard.REQUEST, replay=text, verb="Send"):
@@ -100,6 +101,7 @@ def start_pair(
 
 def handle_pair(request: SlackRequest, text: str) -> None:
     example = _example("pair")
+    look_up(request, MENTION.findall(text)[:2])  # both at once, while the coordinator's is read
     coordinator = actor(request)
     people.require_coordinator(
         coordinator, configured=request.settings.coordinators, action="pair people directly"
@@ -156,9 +158,8 @@ def handle_cadence(request: SlackRequest, text: str) -> None:
 
 def handle_pause(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "pause")
-    today = request.now.astimezone(zone(me.tz)).date()
     duration, reason = split_pause_reason(rest)
-    until = parse_pause(duration, today=today)
+    until = parse_pause(duration, today=pairs.pair_today(pair, now=request.now))
     if reason:
         check_pause_reason(reason)
     pairs.pause(pair, until=until, now=request.now)
@@ -203,6 +204,8 @@ def handle_capacity(request: SlackRequest, text: str) -> None:
     example = _example("capacity")
     user_id, rest = leading_mention(text, who="the mentor", example=example)
     capacity = parse_number(rest, what="number of mentees", example=example)
+    if user_id != request.user_id:
+        look_up(request, [user_id])
     me = actor(request)
     mentor = me if user_id == me.slack_user_id else mentioned(request, user_id, example=example)
     people.set_capacity(
@@ -218,6 +221,7 @@ def handle_coordinator(request: SlackRequest, text: str) -> None:
     verb, rest = split_subcommand(text)
     if verb != "add":
         raise UserError("The only coordinator command is `add`.", example=example)
+    look_up(request, MENTION.findall(rest)[:1])
     me = actor(request)
     people.require_coordinator(
         me, configured=request.settings.coordinators, action="add coordinators"
