@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -33,6 +35,31 @@ def _run(connection: Connection) -> None:
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
             )
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Batch mode changes a SQLite table by copying it and dropping the original; with
+    foreign keys enforced, that drop would cascade into every child row (goals, check-ins,
+    deliveries of a copied `pairs`). SQLite honours the pragma only outside a transaction,
+    so it is set on the driver connection before the migration's transaction begins; the
+    migration checks the keys itself before committing (see _run)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():  # a failed migration: undo it, then re-enable
+            connection.rollback()
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_online() -> None:
@@ -41,20 +68,9 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = make_engine(database_url_from_environment())
     try:
-        with engine.connect() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            if sqlite:
-                # Batch mode rebuilds a table by copying it and dropping the original; with
-                # foreign keys on, dropping `people` would cascade into every pair. SQLite
-                # only changes this setting outside a transaction, so before the first one.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-            try:
-                _run(connection)
-                connection.commit()
-            finally:
-                if sqlite:
-                    connection.rollback()  # nothing open: the pragma needs no transaction
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        with engine.connect() as connection, _sqlite_foreign_keys_off(connection):
+            _run(connection)
+            connection.commit()
     finally:
         if owns_engine:
             engine.dispose()

@@ -21,10 +21,8 @@ from bot.store.events import claim_event
 
 log = logging.getLogger("rounds.listeners")
 
-SLACK_REFUSED = UserError(
-    "Slack didn't let me finish that just now; please try again in a minute. "
-    "`/mentor help` lists every command."
-)
+# problem_text() adds the pointer to `/mentor help`.
+SLACK_REFUSED = UserError("Slack didn't let me finish that just now; please try again in a minute.")
 SORRY = (
     ":warning: Sorry — something went wrong on our side while handling that. "
     "Please try again in a minute; if it keeps happening, tell your program coordinator."
