@@ -22,7 +22,7 @@ from bench.program import LOOKUP_SECONDS, ProgramRow, measure_program
 from bench.seed import seed_pairs
 from bench.servers import WEB_THREADS, WEB_WORKERS
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)

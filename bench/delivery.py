@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bench.seed import seed_due_deliveries, seed_pairs
 from bench.servers import REPO, environment
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 PER_CHANNEL_PER_SECOND = 1.0
 

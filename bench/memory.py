@@ -10,7 +10,7 @@ from bench.latency import _load
 from bench.seed import mentee_id, seed_pairs
 from bench.servers import child_pids, environment, gunicorn, peak_rss_mb
 from bot.store.db import make_engine
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.listeners.request import SlackRequest
 from bot.slack_out import look_up_people, make_web_client
 from bot.store.db import make_engine, make_session_factory
 from bot.store.models import Pair
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 LOOKUP_SECONDS = 0.02
 COORDINATOR = "U0BENCHCOORD"

@@ -13,8 +13,13 @@ from bot.listeners.lookups import Lookups
 from bot.listeners.middleware import provide_request_services
 from bot.listeners.runtime import report_unhandled_error
 from bot.log_privacy import keep_bodies_out_of_logs
+from bot.metrics import observe_command_latency
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
+
+
+def make_listener_executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
 
 
 def build_app(
@@ -22,7 +27,9 @@ def build_app(
     session_factory: SessionFactory,
     *,
     read_sessions: SessionFactory | None = None,
+    listener_executor: ThreadPoolExecutor | None = None,
 ) -> App:
+    """`listener_executor`: pass one to wait for listeners' work when the process stops."""
     keep_bodies_out_of_logs()
     app = App(
         client=make_web_client(settings),
@@ -32,7 +39,7 @@ def build_app(
         # check for Socket Mode frames, which the app-level token authenticates.
         request_verification_enabled=True,
         # Listeners run after ack() in this pool, so Slack gets its answer within 3 seconds.
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener"),
+        listener_executor=listener_executor or make_listener_executor(),
         logger=logging.getLogger("rounds.bolt"),
         # Events from our own bot user (our posts in check-in spaces) are never user input.
         ignoring_self_events_enabled=True,
@@ -46,6 +53,7 @@ def build_app(
             lookups=Lookups(),
         )
     )
+    app.use(observe_command_latency)
     app.error(report_unhandled_error)
     listeners.register(app)
     return app

@@ -5,13 +5,16 @@ Every variable of the runtime contract in DESIGN.md is read here and nowhere els
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import time
+from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///rounds.db"
@@ -19,6 +22,11 @@ DEFAULT_PORT = 3000
 DEFAULT_MENTOR_CAPACITY = 5
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Settings whose values never appear in a repr, a log line or a traceback.
+_SECRET_FIELD = re.compile(r"token|secret|key|password", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -43,6 +51,24 @@ class Settings:
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    def __repr__(self) -> str:
+        """Tokens, secrets and the database password stay out of logs and tracebacks."""
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if _SECRET_FIELD.search(item.name) and value:
+                value = "<hidden>"
+            elif item.name == "database_url":
+                value = _URL_PASSWORD.sub(r"\1<hidden>@", value)
+            shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: int = logging.INFO
+    json: bool = False
 
 
 def _problem(variable: str, what: str, looks_like: str, where: str) -> ConfigError:
@@ -158,9 +184,7 @@ def settings_from(
             "32 letters and digits such as 8f14e45fceea167a5a36dedd4bea2543",
             _WHERE_SIGNING_SECRET,
         )
-    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
-    if not api_url.endswith("/"):
-        api_url += "/"
+    api_url = _slack_api_url(env)
     port = _positive_int(env, "PORT", DEFAULT_PORT)
     if port > 65535:
         raise ConfigError(f"Rounds cannot start: PORT is {port}; use a port from 1 to 65535.")
@@ -180,9 +204,76 @@ def settings_from(
     )
 
 
+def _slack_api_url(env: Mapping[str, str]) -> str:
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_SLACK_API_URL
+    parts = urlsplit(api_url)
+    allowed = parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname))
+    if not allowed or not parts.hostname:
+        raise ConfigError(
+            f"Rounds cannot start: SLACK_API_URL is {api_url!r}. The bot token travels with "
+            "every Web API call, so it must be an https:// URL (plain http only for localhost, "
+            "as the tests use). Leave it unset for Slack itself."
+        )
+    return api_url if api_url.endswith("/") else api_url + "/"
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def log_settings_from(env: Mapping[str, str]) -> LogSettings:
+    level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"Rounds cannot start: LOG_LEVEL is {level!r}; use one of {', '.join(LOG_LEVELS)}."
+        )
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(
+            f"Rounds cannot start: LOG_FORMAT is {log_format!r}; use text, or json for one "
+            "JSON object per line."
+        )
+    return LogSettings(level=logging.getLevelName(level), json=log_format == "json")
+
+
+def load_environment_file() -> None:
+    """Read `.env` from the directory Rounds runs in (or the nearest parent that has one), never
+    from beside the code: an installed package lives in site-packages. The real environment
+    wins over the file."""
+    load_dotenv(find_dotenv(usecwd=True))
+
+
+# Any of these says "I mean real Slack": a half-filled .env gets told what is missing,
+# never silently the sandbox.
+SLACK_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "ROUNDS_TOKEN_KEY",
+)
+
+
+def slack_is_configured(env: Mapping[str, str] | None = None) -> bool:
+    """False when no Slack setting at all is present (environment and `.env`): then
+    `python -m bot` starts the sandbox instead of failing on the missing token."""
+    if env is None:
+        load_environment_file()
+        env = os.environ
+    return any(env.get(variable, "").strip() for variable in SLACK_SETTINGS)
+
+
 def database_url_from_environment() -> str:
     """The database URL alone, for tools (Alembic, preview) that need no Slack token."""
-    load_dotenv()
+    load_environment_file()
     return normalize_database_url(
         os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
     )
@@ -190,7 +281,7 @@ def database_url_from_environment() -> str:
 
 def load_settings(*, require_signing_secret: bool = True, http_only: bool = False) -> Settings:
     """Read `.env` (without overriding the real environment), then the environment."""
-    load_dotenv()
+    load_environment_file()
     return settings_from(
         os.environ, require_signing_secret=require_signing_secret, http_only=http_only
     )

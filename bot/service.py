@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
 from sqlalchemy import Engine
 
-from bot.app import build_app
+from bot.app import build_app, make_listener_executor
 from bot.config import ConfigError, Settings, load_settings
-from bot.log_privacy import keep_bodies_out_of_logs
+from bot.logs import configure_logging as configure_logging
+from bot.logs import report_config_error
 from bot.store.db import (
     SessionFactory,
     make_engine,
@@ -35,15 +35,8 @@ class Service:
     settings: Settings
     database: Database
     app: App
-
-
-def configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    keep_bodies_out_of_logs()  # the worker posts goal texts too
+    # Where Bolt runs listeners after the ack; a stopping process waits for it.
+    listeners: ThreadPoolExecutor | None = None
 
 
 def settings_or_exit(*, require_signing_secret: bool = True, http_only: bool = False) -> Settings:
@@ -51,7 +44,7 @@ def settings_or_exit(*, require_signing_secret: bool = True, http_only: bool = F
     try:
         return load_settings(require_signing_secret=require_signing_secret, http_only=http_only)
     except ConfigError as problem:
-        print(str(problem), file=sys.stderr)
+        report_config_error(problem)
         raise SystemExit(CONFIG_ERROR_EXIT_STATUS) from None
 
 
@@ -68,5 +61,11 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
 def build_service(settings: Settings, *, migrate: bool = True) -> Service:
     database = open_database(settings.database_url, migrate=migrate)
-    app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
-    return Service(settings=settings, database=database, app=app)
+    listeners = make_listener_executor()
+    app = build_app(
+        settings,
+        database.sessions,
+        read_sessions=database.read_sessions,
+        listener_executor=listeners,
+    )
+    return Service(settings=settings, database=database, app=app, listeners=listeners)

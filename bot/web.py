@@ -1,23 +1,28 @@
-"""The HTTP face of Rounds: Slack's requests at /slack/events, and /healthz for the platform."""
+"""The HTTP face of Rounds: Slack's requests at /slack/events, /healthz and /metrics.
+
+Every process kind serves it on $PORT: with Slack's route in HTTP mode (`python -m bot`,
+`bot.wsgi:app`), without it in Socket Mode and in the worker, where only the operator's two
+paths answer. Bolt verifies every request to /slack/events; this module never bypasses it.
+"""
 
 from __future__ import annotations
 
 import logging
-import socketserver
 from collections.abc import Callable, Iterable
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
-from bot.store.db import database_is_reachable
+from bot.health import SchedulerHeartbeat, health_problem
+from bot.metrics import make_metrics_app
 
 log = logging.getLogger("rounds.web")
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -32,37 +37,28 @@ def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]
     return [body]
 
 
-def make_wsgi_app(bolt_app: App, engine: Engine) -> WsgiApp:
-    slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+def make_wsgi_app(
+    bolt_app: App | None, engine: Engine, *, heartbeat: SchedulerHeartbeat | None = None
+) -> WsgiApp:
+    """`bolt_app` None: the operator's paths only (Socket Mode, the worker)."""
+    slack = SlackRequestHandler(bolt_app, path=SLACK_PATH) if bolt_app is not None else None
+    metrics = make_metrics_app(engine, heartbeat=heartbeat)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == SLACK_PATH:
+        if path == SLACK_PATH and slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
             return slack(environ, start_response)
         if path == HEALTH_PATH and method in {"GET", "HEAD"}:
-            if database_is_reachable(engine):
+            problem = health_problem(engine, heartbeat)
+            if problem is None:
                 return _plain(start_response, "200 OK", "ok\n")
-            return _plain(start_response, "503 Service Unavailable", "database unreachable\n")
+            log.warning("health check failed: %s", problem)
+            return _plain(start_response, "503 Service Unavailable", problem + "\n")
+        if path == METRICS_PATH and method in {"GET", "HEAD"}:
+            return metrics(environ, start_response)  # type: ignore[no-any-return]
         return _plain(start_response, "404 Not Found", "not found\n")
 
     return application
-
-
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-
-def make_http_server(app: WsgiApp, *, host: str = "0.0.0.0", port: int) -> WSGIServer:
-    """A threaded server for `python -m bot`; gunicorn serves bot.wsgi:app in production."""
-    return make_server(
-        host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-    )

@@ -1,25 +1,24 @@
-"""`python -m jobs` runs the worker; `tick --at T` runs one pass; `preview` shows what is coming;
-`import`, `export` and `calendar import` are the program tools' command-line twins."""
+"""`python -m jobs` (or `rounds-worker`) runs the worker; `tick --at T` runs one pass;
+`preview` shows what is coming; `import`, `export` and `calendar import` are the program
+tools' command-line twins. The worker stops within 10 s of SIGTERM, exit status 0."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 
+from bot import process
 from bot.config import database_url_from_environment
+from bot.lifecycle import Lifecycle
 from bot.service import configure_logging, open_database, settings_or_exit
 from jobs import program
 from jobs.preview import print_preview
 from jobs.runtime import make_dispatcher
-from jobs.scheduler import start_scheduler
 from jobs.tick import tick
 
 log = logging.getLogger("rounds.jobs")
@@ -69,19 +68,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_worker() -> None:
-    settings = settings_or_exit(require_signing_secret=False)
-    database = open_database(settings.database_url)
-    scheduler = start_scheduler(settings, database.sessions)
-    stop = threading.Event()
-
-    def _stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("worker received signal %d; stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    stop.wait()
-    scheduler.shutdown(wait=True)
+    lifecycle = Lifecycle().install_signal_handlers()
+    process.run_worker(settings_or_exit(require_signing_secret=False), lifecycle)
 
 
 def run_tick(at: datetime | None) -> None:

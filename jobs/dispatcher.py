@@ -47,6 +47,7 @@ from bot.domain.program.attention import needs_attention
 from bot.domain.program.calendar import Calendars, WorkingCalendar
 from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
+from bot.domain.themes import theme_of_next_prompt
 from bot.slack_out import (
     Fault,
     FaultKind,
@@ -58,8 +59,9 @@ from bot.slack_out import (
     post_nudge,
 )
 from bot.store.db import SessionFactory
-from bot.store.deliveries import claim_due, claim_still_mine
+from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
+from jobs import relationship
 
 log = logging.getLogger("rounds.dispatcher")
 
@@ -185,8 +187,12 @@ class Dispatcher:
         holidays: str | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stopping: threading.Event | None = None,
     ) -> None:
         self.sessions = sessions
+        # Set when the process stops (bot.lifecycle): no new claims; posts in flight finish,
+        # claimed deliveries not yet started go back to the outbox.
+        self.stopping = stopping or threading.Event()
         self.client = client
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
@@ -205,7 +211,7 @@ class Dispatcher:
         report = DispatchReport()
         started = time.monotonic()
         self.calendars = Calendars(self.holidays)  # blackouts as of this pass
-        while True:
+        while not self.stopping.is_set():
             real_now = self.clock()
             with self.sessions.begin() as session:
                 claimed = [
@@ -228,9 +234,14 @@ class Dispatcher:
             wait = self.gate.workspace_wait(self.clock())
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            time.sleep(wait)
+            self.stopping.wait(wait)
+        return report
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
+        if self.stopping.is_set():
+            with self.sessions.begin() as session:
+                release_unstarted(session, delivery_id=delivery_id, worker=self.worker)
+            return "retrying"
         moment = now or self.clock()
         try:
             return self.deliver(delivery_id, now=moment)
@@ -394,6 +405,9 @@ class Dispatcher:
         self, session: Session, delivery: Delivery, pair: Pair, *, now: datetime
     ) -> Outgoing | None:
         mentee, mentor = pair.mentee.slack_user_id, pair.mentor.slack_user_id
+        composed = relationship.compose(session, delivery, pair)
+        if composed is not None:
+            return Outgoing(composed.recipients, composed.text, composed.blocks)
         if delivery.kind is DeliveryKind.PROMPT:
             open_goals = [
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
@@ -401,7 +415,12 @@ class Dispatcher:
             ]
             notices = self._hours_clash_notices(pair, now=now)
             text, blocks = nudge_blocks.prompt(
-                pair_id=pair.id, mentee=mentee, mentor=mentor, goals=open_goals, notices=notices
+                pair_id=pair.id,
+                mentee=mentee,
+                mentor=mentor,
+                goals=open_goals,
+                theme=theme_of_next_prompt(session, pair).value,
+                notices=notices,
             )
             return Outgoing([], text, blocks, tells_hours_clash=bool(notices))
         if delivery.kind is DeliveryKind.FOLLOW_UP:
@@ -409,8 +428,6 @@ class Dispatcher:
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
         if delivery.kind is DeliveryKind.GRATITUDE:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
-        if delivery.kind is DeliveryKind.WRAP_UP:
-            return Outgoing([pair.mentee], *nudge_blocks.wrap_up(mentor=mentor))
         if delivery.kind is DeliveryKind.WELCOME:
             cadence = cadence_of(pair)
             text, blocks = pair_blocks.welcome(

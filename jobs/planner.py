@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours
+from bot.domain.endings import plan_due_catch_ups
+from bot.domain.kickoff import plan_due_kick_offs
 from bot.domain.nudges import end_pause_if_over, plan_prompt
 from bot.domain.program.calendar import Calendars
 from bot.domain.program.digest import plan_digests
@@ -23,6 +25,8 @@ class PlanReport:
     planned: int = 0
     resumed: int = 0
     digests: int = 0
+    kick_offs: int = 0
+    catch_ups: int = 0
 
 
 def plan_due(
@@ -51,6 +55,13 @@ def plan_due(
         for pair in due:
             calendar = calendars.for_workspace(session, pair.workspace_id, now=now)
             report.planned += plan_prompt(session, pair, hours=hours, now=now, calendar=calendar)
+        session.flush()
+    # Each pass clears or advances the rows it plans, so these loops end.
+    while added := plan_due_kick_offs(session, now=now, limit=BATCH):
+        report.kick_offs += added
+        session.flush()
+    while added := plan_due_catch_ups(session, now=now, hours=hours, limit=BATCH):
+        report.catch_ups += added
         session.flush()
     report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)

@@ -13,6 +13,7 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, local_instant, zone
+from bot.domain.endings import catch_up_after
 from bot.domain.nudges import (
     FOLLOW_UP_AFTER_WORKING_DAYS,
     following_prompt,
@@ -29,10 +30,14 @@ KIND_NAMES = {
     DeliveryKind.PROMPT: "check-in prompt",
     DeliveryKind.FOLLOW_UP: "follow-up (if nobody answered)",
     DeliveryKind.GRATITUDE: "gratitude reminder",
-    DeliveryKind.WRAP_UP: "mentor wrap-up",
+    DeliveryKind.WRAP_UP: "mentor wrap-up (to the mentee)",
     DeliveryKind.COORDINATOR_ALERT: "coordinator alert",
     DeliveryKind.WELCOME: "welcome (opens the check-in space)",
     DeliveryKind.DIGEST: "coordinator digest",
+    DeliveryKind.KICK_OFF: "kick-off",
+    DeliveryKind.MENTOR_WRAP_UP: "mentor wrap-up (to the mentor)",
+    DeliveryKind.CATCH_UP: "catch-up",
+    DeliveryKind.PAY_IT_FORWARD: "pay-it-forward invitation",
 }
 
 
@@ -53,6 +58,12 @@ def _prompts(
     calendar: WorkingCalendar = WEEKDAYS,
 ) -> Iterator[Planned]:
     tz_name = str(zone(pair.mentee.tz))
+    if pair.state is PairState.ALUMNI:  # keeping in touch: a catch-up every 6 months
+        at = pair.next_prompt_at
+        while at is not None and at <= until:
+            yield Planned(at, tz_name, DeliveryKind.CATCH_UP)
+            at = catch_up_after(pair, after=at, hours=hours)
+        return
     if pair.state is PairState.PAUSED:
         if pair.paused_until is None:
             return  # paused until someone resumes it
@@ -90,13 +101,19 @@ def preview(
     holidays: str | None = None,
 ) -> list[tuple[Pair, list[Planned]]]:
     until = now + timedelta(weeks=weeks)
-    live = pair_queries.all_in_states(session, states=(PairState.ACTIVE, PairState.PAUSED))
+    live = pair_queries.all_in_states(
+        session, states=(PairState.ACTIVE, PairState.PAUSED, PairState.ALUMNI)
+    )
     already = scheduled_for_pairs(session, [pair.id for pair in live])
     calendars = Calendars(holidays)
     result = []
     for pair in live:
         calendar = calendars.for_workspace(session, pair.workspace_id, now=now)
         planned = list(_prompts(pair, now=now, until=until, hours=hours, calendar=calendar))
+        if pair.kick_off_at is not None and pair.kick_off_at <= until:
+            planned.append(
+                Planned(pair.kick_off_at, str(zone(pair.mentee.tz)), DeliveryKind.KICK_OFF)
+            )
         planned += [
             Planned(d.due_at, str(zone(pair.mentee.tz)), d.kind)
             for d in already
@@ -134,6 +151,8 @@ def print_preview(
             if pair.state is PairState.PAUSED:
                 until = f" until {pair.paused_until.isoformat()}" if pair.paused_until else ""
                 state = f" [paused{until}]"
+            elif pair.state is PairState.ALUMNI:
+                state = " [alumni: keeping in touch]"
             print(
                 f"\nPair {pair.id}: mentee {_who(pair.mentee)}, "
                 f"mentor {_who(pair.mentor)} — {cadence_of(pair).describe()}{state}",

@@ -22,6 +22,8 @@ from bot.store.models import Pair, PairState, Person
 log = logging.getLogger("rounds.profiles")
 
 STALE_AFTER = timedelta(days=7)
+# Alumni move cities (residency!); their catch-ups follow them like prompts do.
+ZONE_MATTERS = (*CAPACITY_STATES, PairState.ALUMNI)
 BATCH = 50
 
 
@@ -34,7 +36,7 @@ def refresh_stale_profiles(
     with sessions() as session:
         stale = people_queries.stale_profiles(
             session,
-            states=CAPACITY_STATES,
+            states=ZONE_MATTERS,
             refreshed_before=now - STALE_AFTER,
             admins_refreshed_before=now - PROFILE_MAX_AGE,
             limit=BATCH,
@@ -71,9 +73,12 @@ def _fault_of(error: Exception) -> FaultKind | None:
 
 
 def _prompt_days(session: Session, person: Person) -> list[tuple[Pair, date]]:
-    """Each active pair's next prompt as a local date, before the zone changes."""
+    """Each active pair's next prompt (alumni pair's next catch-up) as a local date, before
+    the zone changes."""
     return [
         (pair, pair.next_prompt_at.astimezone(zone(pair.mentee.tz)).date())
-        for pair in pair_queries.pairs_of(session, person, states=(PairState.ACTIVE,))
+        for pair in pair_queries.pairs_of(
+            session, person, states=(PairState.ACTIVE, PairState.ALUMNI)
+        )
         if pair.next_prompt_at is not None
     ]

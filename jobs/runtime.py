@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from bot.config import Settings
 from bot.domain.cadence import WorkingHours
 from bot.slack_out import make_web_client
@@ -13,7 +15,9 @@ def working_hours(settings: Settings) -> WorkingHours:
     return WorkingHours(start=settings.workday_start, end=settings.workday_end)
 
 
-def make_dispatcher(settings: Settings, sessions: SessionFactory) -> Dispatcher:
+def make_dispatcher(
+    settings: Settings, sessions: SessionFactory, *, stopping: threading.Event | None = None
+) -> Dispatcher:
     # The dispatcher reschedules on 429 and 5xx itself, so other deliveries keep moving;
     # a client retrying inside the call would block them (and could post twice on a timeout).
     client = make_web_client(
@@ -25,4 +29,5 @@ def make_dispatcher(settings: Settings, sessions: SessionFactory) -> Dispatcher:
         hours=working_hours(settings),
         coordinators=settings.coordinators,
         holidays=settings.holidays,
+        stopping=stopping,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -34,8 +35,11 @@ def _guarded(name: str, work: Callable[[datetime], Any]) -> Callable[[], None]:
     return run
 
 
-def start_scheduler(settings: Settings, sessions: SessionFactory) -> BackgroundScheduler:
-    dispatcher: Dispatcher = make_dispatcher(settings, sessions)
+def start_scheduler(
+    settings: Settings, sessions: SessionFactory, *, stopping: threading.Event | None = None
+) -> BackgroundScheduler:
+    """`stopping`, once set, keeps the dispatcher from claiming more (see bot.lifecycle)."""
+    dispatcher: Dispatcher = make_dispatcher(settings, sessions, stopping=stopping)
     scheduler = BackgroundScheduler(timezone=UTC)
     # A timer that fell behind runs once, not once per missed beat: each pass reads the
     # clock itself and catches up on everything due. No misfire is ever dropped.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,17 +12,18 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app
+from bot.app import build_app, make_listener_executor
 from bot.config import Settings, normalize_database_url
+from bot.http_server import HttpServer
 from bot.service import Database, Service
 from bot.store.db import make_engine, make_read_session_factory, make_session_factory
 from bot.store.migrate import upgrade_to_head
 from bot.store.models import Base
-from bot.web import make_http_server, make_wsgi_app
+from bot.web import make_wsgi_app
 from jobs.dispatcher import Dispatcher
 from jobs.runtime import make_dispatcher
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
@@ -31,6 +31,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _skip_browser_tests_without_chromium(items)
     if POSTGRES_URL:
         return
     if os.environ.get("ROUNDS_REQUIRE_POSTGRES") == "1":
@@ -39,6 +40,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _skip_browser_tests_without_chromium(items: list[pytest.Item]) -> None:
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    if not missing or not any("browser" in item.keywords for item in items):
+        return
+    reason = (
+        f"{' and '.join(missing)} not found: the browser tests use Debian's chromium "
+        "(apt-get install chromium chromium-driver)"
+    )
+    if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"ROUNDS_REQUIRE_BROWSER=1 but {reason}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # --- Slack -----------------------------------------------------------------------------------
@@ -137,22 +153,27 @@ def settings(fake_slack: FakeSlack, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def service(settings: Settings, database: Database) -> Service:
-    app = build_app(settings, database.sessions, read_sessions=database.read_sessions)
-    return Service(settings=settings, database=database, app=app)
+def service(settings: Settings, database: Database) -> Iterator[Service]:
+    listeners = make_listener_executor()
+    app = build_app(
+        settings,
+        database.sessions,
+        read_sessions=database.read_sessions,
+        listener_executor=listeners,
+    )
+    yield Service(settings=settings, database=database, app=app, listeners=listeners)
+    # Work a listener goes on with after its ack (a Home tab refresh, say) belongs to this
+    # test; left running, it would reach the fake Slack during the next one.
+    listeners.shutdown(wait=True)
 
 
 @pytest.fixture
 def http_url(service: Service) -> Iterator[str]:
-    """The real WSGI app on a threaded server on an ephemeral port."""
-    server = make_http_server(
-        make_wsgi_app(service.app, service.database.engine), host="127.0.0.1", port=0
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    """The real WSGI app on the server `python -m bot` runs, on an ephemeral port."""
+    app = make_wsgi_app(service.app, service.database.engine)
+    server = HttpServer(app, host="127.0.0.1", port=0).start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop(timeout=5)
 
 
 @pytest.fixture
@@ -174,8 +195,14 @@ def dispatcher(settings: Settings, database: Database) -> Dispatcher:
 
 @pytest.fixture
 def pair_id(database: Database, fake_slack: FakeSlack) -> int:
-    """An active pair (both in New York) with its check-in space open, started NUDGE_START."""
+    """An active pair (both in New York) with its check-in space open, started NUDGE_START,
+    its kick-off behind it (tests of the kick-off make their own pairs)."""
     fake_slack.add_channel(NUDGE_SPACE, members=[NUDGE_MENTEE, NUDGE_MENTOR])
     return make_pair(
-        database, mentee=NUDGE_MENTEE, mentor=NUDGE_MENTOR, now=NUDGE_START, channel=NUDGE_SPACE
+        database,
+        mentee=NUDGE_MENTEE,
+        mentor=NUDGE_MENTOR,
+        now=NUDGE_START,
+        channel=NUDGE_SPACE,
+        kick_off_behind_it=True,
     )

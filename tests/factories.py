@@ -29,7 +29,10 @@ def make_pair(
     mentee_tz: str = "America/New_York",
     mentor_tz: str = "America/New_York",
     channel: str | None = None,
+    kick_off_behind_it: bool = False,
 ) -> int:
+    """An active pair, paired by a coordinator at `now`. With `kick_off_behind_it`, its
+    kick-off is taken as already sent, for tests about what comes after."""
     with database.sessions.begin() as session:
         pair: Pair = pairs.pair_directly(
             session,
@@ -40,5 +43,7 @@ def make_pair(
             now=now or datetime.now(UTC),
         )
         pair.checkin_channel_id = channel
+        if kick_off_behind_it:
+            pair.kick_off_at = None
         session.flush()
         return pair.id

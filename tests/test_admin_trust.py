@@ -13,8 +13,8 @@ from bot.service import Database
 from bot.slack_out import make_web_client
 from bot.store.models import Person, Workspace
 from jobs.profiles import refresh_stale_profiles
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 from tests.test_nudges import HOURS

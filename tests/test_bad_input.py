@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.service import Database
 from bot.store.models import Goal, Pair, Person
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload
 
 STUDENT, MENTOR, STRANGER = "U0STUDENT", "U0MENTOR", "U0STRANGER"

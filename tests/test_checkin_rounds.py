@@ -24,9 +24,9 @@ from bot.store.migrate import alembic_config, upgrade_to_head
 from bot.store.models import CheckIn, CheckInPost, Goal, Pair, ProcessedEvent
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
+from sandbox.fake_slack import FakeSlack
 from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import (
     Reply,
     SlackSender,

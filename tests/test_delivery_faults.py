@@ -29,8 +29,8 @@ from jobs.dispatcher import LEASE, MAX_ATTEMPTS, Dispatcher, RateGate
 from jobs.runtime import make_dispatcher, working_hours
 from jobs.scheduler import start_scheduler
 from jobs.tick import run_planner
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.test_nudges import FIRST_PROMPT, HOURS, SPACE, START, reply_in_thread, rows, run
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"

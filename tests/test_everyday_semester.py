@@ -20,7 +20,7 @@ from bot.service import Database
 from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, block_action_payload
 
 COORDINATOR = "UCOORD"

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 
 TOKEN = "xoxb-test"
 TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")

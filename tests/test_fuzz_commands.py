@@ -14,8 +14,8 @@ from bot.listeners.commands import COMMANDS, checkin, goal, mentor
 from bot.listeners.runtime import SORRY, transactional
 from bot.service import Database
 from bot.slack_out import make_web_client
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"
 WORDS = [

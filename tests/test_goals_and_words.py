@@ -17,8 +17,8 @@ from bot.domain.errors import UserError
 from bot.service import Database
 from bot.store.migrate import alembic_config
 from bot.store.models import Goal, GoalStatus, Pair
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of, command_text
 from tests.test_pairs_flow import dm_to

@@ -18,9 +18,9 @@ from bot.service import Database
 from bot.store.models import Delivery, DeliveryKind, Pair, Person
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
+from sandbox.fake_slack import FakeSlack
 from tests.conftest import NUDGE_START
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, command_body, get, post, sign
 
 SLACK_ACK_LIMIT_SECONDS = 3

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.domain.cadence import add_working_days, local_instant, zone
 from bot.service import Database
 from bot.store.models import Delivery, DeliveryKind, Pair
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_jobs_cli import run_jobs
 from tests.test_journey import command_text

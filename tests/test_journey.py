@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 
 from bot.service import Database
 from bot.store.models import CheckIn, Pair, PairState
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, block_action_payload
 
 STUDENT, MENTOR = "U0STUDENT", "U0MENTOR"

@@ -22,9 +22,9 @@ from jobs.dispatcher import Dispatcher
 from jobs.preview import print_preview
 from jobs.profiles import refresh_stale_profiles
 from jobs.tick import TickReport, tick
+from sandbox.fake_slack import FakeSlack
 from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE, NUDGE_START
 from tests.factories import make_pair, make_person
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of
 from tests.test_pairs_flow import press

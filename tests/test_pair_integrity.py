@@ -26,8 +26,8 @@ from bot.domain.errors import UserError
 from bot.service import Database
 from bot.store.migrate import alembic_config, upgrade_to_head
 from bot.store.models import Pair, PairState, Person
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_person
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 

@@ -23,8 +23,8 @@ from bot.store.models import (
     Pair,
     PairState,
 )
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import (
     SlackSender,
     block_action_payload,
@@ -186,9 +186,13 @@ def test_ending_asks_first_then_ends_and_plans_the_wrap_up(
     pair = pair_row(database, pair_id)
     assert pair.state is PairState.ENDED and pair.next_prompt_at is None
     with database.sessions() as session:
-        wrap_up = session.execute(select(Delivery)).scalar_one()
-        assert (wrap_up.kind, wrap_up.status) == (DeliveryKind.WRAP_UP, DeliveryStatus.SCHEDULED)
-    assert "no pairs yet" in command_text(slack, "/mentor", "list", user=STUDENT)
+        wrap_ups = session.execute(select(Delivery).order_by(Delivery.id)).scalars().all()
+        assert [(d.kind, d.status) for d in wrap_ups] == [
+            (DeliveryKind.WRAP_UP, DeliveryStatus.SCHEDULED),  # to the mentee
+            (DeliveryKind.MENTOR_WRAP_UP, DeliveryStatus.SCHEDULED),
+        ]
+    listed = command_text(slack, "/mentor", "list", user=STUDENT)
+    assert "no current pairs" in listed and "Past pairs (1)" in listed
 
 
 def test_keeping_a_pair_changes_nothing(

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.service import Database
 from bot.store.models import Pair, PairState
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 

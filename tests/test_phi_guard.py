@@ -16,8 +16,8 @@ from bot.blocks.guard import CONFIRM_BLOCK, EDIT, MAX_BUTTON_VALUE, POST_ANYWAY
 from bot.domain import phi_guard
 from bot.service import Database
 from bot.store.models import CheckIn, Goal, Pair
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of
 

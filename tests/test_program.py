@@ -18,7 +18,7 @@ from bot.store.models import Blackout, Delivery, DeliveryKind, DeliveryStatus, P
 from jobs.dispatcher import Dispatcher
 from jobs.preview import print_preview
 from jobs.tick import tick
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, view_submission_payload
 from tests.test_journey import command_text
 

@@ -21,7 +21,7 @@ from bot.domain.program.calendar import WorkingCalendar, parse_blackout
 from bot.domain.program.ics import read_ics
 from bot.service import Database
 from bot.store.models import Blackout, ImportRun, Pair
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 from tests.test_program import COORDINATOR, dry_run

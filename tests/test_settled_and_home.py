@@ -19,8 +19,8 @@ from bot.service import Database
 from bot.store.models import CheckIn, Delivery, DeliveryKind, Pair, PairState
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.conftest import NUDGE_MENTEE, NUDGE_MENTOR, NUDGE_SPACE
-from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import assert_database_holds_none_of, button_value, command_text, to
 from tests.test_pairs_flow import dm_to

@@ -11,7 +11,6 @@ import importlib
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,9 +21,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.http_server import HttpServer
 from bot.store.models import Pair
-from bot.web import make_http_server
-from tests.fake_slack import FakeSlack
+from sandbox.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, Reply, command_body, post, sign
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,12 +59,9 @@ def wsgi_url(
         monkeypatch.setenv(name, value)
     monkeypatch.delitem(sys.modules, "bot.wsgi", raising=False)
     wsgi: Any = importlib.import_module("bot.wsgi")
-    server = make_http_server(wsgi.app, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/slack/events"
-    server.shutdown()
-    server.server_close()
+    server = HttpServer(wsgi.app, host="127.0.0.1", port=0).start()
+    yield f"http://127.0.0.1:{server.port}/slack/events"
+    server.stop(timeout=5)
     sys.modules.pop("bot.wsgi", None)
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.service import Database
 from bot.store.models import Pair, PairState
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender
 
 STUDENT, MENTOR, OTHER_MENTOR, COORDINATOR = "U0STUDENT", "U0MENTOR", "U0MENTOR2", "UCOORD"

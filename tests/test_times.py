@@ -12,7 +12,7 @@ import pytest
 
 from bot.blocks.times import Zoned, weekly, when, when_shared
 from bot.service import Database
-from tests.fake_slack import FakeSlack, SlackCall
+from sandbox.fake_slack import FakeSlack, SlackCall
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 

@@ -14,8 +14,8 @@ from bot.domain.typos import near_miss
 from bot.listeners.commands import checkin, goal, mentor
 from bot.service import Database
 from bot.store.models import CheckIn
+from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
-from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 from tests.test_journey import command_text
 

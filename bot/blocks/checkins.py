@@ -16,11 +16,12 @@ FORM = "checkin_form"
 OPEN_FORM = "checkin_open_form"
 CHOOSE_PAIR = "checkin_choose_pair"
 SNOOZE = "checkin_snooze"
-FORM_FIELDS = ("mind", "questions", "challenges")
+FORM_FIELDS = ("mind", "questions", "challenges", "feedback")
 FIELD_LABELS = {
     "mind": "What's on my mind",
     "questions": "Questions",
     "challenges": "Challenges",
+    "feedback": "What I'd like feedback on",
 }
 
 
@@ -33,6 +34,7 @@ class Update:
     challenges: str = ""
     goals_moved: Sequence[GoalLine] = ()
     met_on: str | None = None
+    feedback: str = ""  # "What I'd like feedback on"
 
 
 def checkin_post(
@@ -43,7 +45,7 @@ def checkin_post(
     blocks: list[Block] = [section(f":speech_balloon: *Check-in from {mention(mentee)}*")]
     if update.mind:
         blocks.append(section(update.mind))
-    for field in ("questions", "challenges"):
+    for field in ("questions", "challenges", "feedback"):
         value = getattr(update, field)
         if value:
             blocks.append(section(f"*{FIELD_LABELS[field]}*\n{value}"))

@@ -9,6 +9,7 @@ from typing import Any
 Block = dict[str, Any]
 
 SECTION_TEXT_LIMIT = 3000
+MAX_MESSAGE_BLOCKS = 50  # Slack refuses a message with more
 
 
 def mrkdwn(text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.blocks.common import Block, context, divider, header, section
+from bot.blocks.common import SECTION_TEXT_LIMIT, Block, context, divider, header, section
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,33 @@ USAGES: tuple[Usage, ...] = (
         "/mentor",
         "end",
         "/mentor end @other",
-        "end the pair after you confirm; history is kept",
+        "end the pair after you confirm; history is kept, and both of you get a wrap-up with "
+        '"Keep in touch" (a catch-up every 6 months when both choose it; `end` again stops it)',
         "/mentor end @Dr. Patel",
+    ),
+    Usage(
+        "/mentor",
+        "offer",
+        "/mentor offer [topics]  ·  /mentor offer off",
+        "join the mentor directory with topics in your own words (shown only in this "
+        "workspace), change them, or leave",
+        "/mentor offer surgery research Match advice",
+    ),
+    Usage(
+        "/mentor",
+        "find",
+        "/mentor find [words]",
+        "mentors in the directory with an open seat whose topics match, each with a Request button",
+        "/mentor find surgery",
+    ),
+    Usage(
+        "/mentor",
+        "record",
+        "/mentor record",
+        "your mentoring record for a promotion dossier: every mentee past and present, months, "
+        "check-ins completed, thanks received — with a CSV file in your DM",
+        "/mentor record",
+        who="mentors",
     ),
     Usage(
         "/mentor",
@@ -161,7 +186,8 @@ USAGES: tuple[Usage, ...] = (
         "/checkin",
         "form",
         "/checkin",
-        'with no text: open a form (which pair, what\'s on your mind, goals, "we met")',
+        "with no text: open a form (which pair, what's on your mind, what you'd like feedback "
+        'on, goals, "we met")',
         "/checkin",
     ),
     Usage(
@@ -209,5 +235,13 @@ def help_blocks() -> list[Block]:
     for command in ("/mentor", "/goal", "/checkin"):
         blocks.append(divider())
         lines = [_usage_line(usage) for usage in USAGES if usage.command == command]
-        blocks.append(section(f"*{command}*\n" + "\n\n".join(lines)))
+        # A section holds 3,000 characters: a long list continues in the next one, uncut.
+        chunk = f"*{command}*"
+        for line in lines:
+            if len(chunk) + 2 + len(line) > SECTION_TEXT_LIMIT:
+                blocks.append(section(chunk))
+                chunk = line
+            else:
+                chunk += ("\n" if chunk == f"*{command}*" else "\n\n") + line
+        blocks.append(section(chunk))
     return blocks

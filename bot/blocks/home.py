@@ -93,8 +93,11 @@ def home_view(
     pairs: Sequence[HomePair],
     recent: Sequence[RecentCheckIn],
     program: Program | None,
+    history: Sequence[Block] = (),
+    directory: Sequence[Block] = (),
     viewer: Zoned | None = None,
 ) -> dict[str, object]:
+    """`history` (past pairs) and `directory` (the mentor pool, for coordinators) come built."""
     blocks: list[Block] = [header("Your mentorship")]
     if not pairs and program is not None:
         # A coordinator runs the program; nobody tells them to go and find a mentor.
@@ -102,6 +105,13 @@ def home_view(
             section(
                 "You coordinate the program: it is below, and your own pairs would show here "
                 "— you have no mentorship pairs of your own. `/mentor help`"
+            )
+        )
+    elif not pairs and history:
+        blocks.append(
+            section(
+                "You have no current pairs. `/mentor find [topics]` shows mentors with open "
+                "seats; `/mentor help` shows everything Rounds can do."
             )
         )
     elif not pairs:
@@ -126,6 +136,7 @@ def home_view(
             for item in recent
         ]
         blocks.append(section("*Recent check-ins*\n" + "\n".join(lines)))
+    blocks.extend(history)
     if program is not None:
         blocks.append(divider())
         blocks.append(header("Program summary"))
@@ -144,7 +155,7 @@ def home_view(
         )
         if program.attention is not None:
             tools = tools_blocks()
-            budget = VIEW_LIMIT - len(blocks) - len(tools) - 1
+            budget = VIEW_LIMIT - len(blocks) - len(tools) - len(directory) - 1
             blocks.extend(attention_blocks(program.attention, budget=budget, viewer=viewer))
             blocks.extend(tools)
         elif program.going_cold:
@@ -159,6 +170,7 @@ def home_view(
                     ":snowflake: *Going cold* (two prompts in a row unanswered)\n" + "\n".join(cold)
                 )
             )
+        blocks.extend(directory)
     blocks.append(
         context("`/mentor help` lists every command. Rounds never stores what you write.")
     )

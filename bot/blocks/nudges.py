@@ -1,4 +1,5 @@
-"""The nudges themselves: prompt, follow-up, gratitude reminder, wrap-up, coordinator alert."""
+"""The nudges themselves: prompt, follow-up, gratitude reminder, coordinator alert (wrap-ups,
+kick-offs and catch-ups are in their own modules)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from bot.blocks.checkins import OPEN_FORM, SNOOZE
 from bot.blocks.common import Block, actions, button, context, mention, modal, plain, section
 from bot.blocks.home import WE_MET, GoalLine, goal_lines
+from bot.blocks.themes import DEFAULT_THEME, theme_text
 
 SEND_THANKS = "gratitude_send_thanks"
 THANKS_FORM = "thanks_form"
@@ -35,15 +37,15 @@ def prompt(
     mentee: str,
     mentor: str,
     goals: Sequence[GoalLine],
+    theme: str = DEFAULT_THEME,
     notices: Sequence[Block] = (),
 ) -> Message:
-    text = f":wave: Time to check in, {mention(mentee)} and {mention(mentor)}!"
-    body = (
-        f"{text}\n{mention(mentee)}, come prepared: one question, one idea you're chewing on, "
-        "or one challenge you'd like help with. Post it here with `/checkin <update>` "
-        f"(or *Log a check-in*), and {mention(mentor)} can answer in the thread."
-    )
-    blocks: list[Block] = [section(body)]
+    """A check-in prompt; `theme` (bot.domain.themes) decides what this round is about;
+    `notices` (the hours clash, told once) go before the buttons."""
+    chosen = theme_text(theme)
+    greeting = f":wave: Time to check in, {mention(mentee)} and {mention(mentor)}!"
+    text = greeting if theme == DEFAULT_THEME else f"{greeting} This round: {chosen.title}."
+    blocks: list[Block] = [section(greeting + "\n" + chosen.render(mentee=mentee, mentor=mentor))]
     if goals:
         blocks.append(section("*Open goals*\n" + goal_lines(goals)))
     else:
@@ -84,17 +86,6 @@ def gratitude(*, pair_id: int, mentor: str) -> Message:
             button("Send thanks", SEND_THANKS, str(pair_id), style="primary"),
             block_id=f"thanks_{pair_id}",
         ),
-    ]
-
-
-def wrap_up(*, mentor: str) -> Message:
-    text = f":mortar_board: Your mentorship with {mention(mentor)} has ended in Rounds."
-    return text, [
-        section(
-            f"{text} Before you move on, thank them — a note about what you'll carry forward "
-            "means a lot. And when you're ready, consider mentoring someone yourself: "
-            "`/mentor help` shows how pairs start."
-        )
     ]
 
 

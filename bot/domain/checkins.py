@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, zone
+from bot.domain.directory import plan_pay_it_forward
 from bot.domain.errors import UserError
 from bot.domain.nudges import plan_gratitude
 from bot.domain.schedule import next_prompt_after_checkin
@@ -68,6 +69,7 @@ def _complete_if_ready(
     if not ready or checkin.completed_at is not None:
         return False
     checkin.completed_at = now
+    first_ever = pair.last_complete_checkin_at is None
     pair.last_complete_checkin_at = now
     pair.unanswered_prompts = 0
     pair.going_cold = False
@@ -75,6 +77,8 @@ def _complete_if_ready(
     pair.next_prompt_at = next_prompt_after_checkin(pair, anchor=now, hours=hours)
     session.flush()
     plan_gratitude(session, pair=pair, checkin=checkin, hours=hours, now=now)
+    if first_ever:
+        plan_pay_it_forward(session, pair=pair, first_checkin_at=now, hours=hours, now=now)
     return True
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain import relationship_nudges
 from bot.domain.cadence import (
     WorkingHours,
     is_working_day,
@@ -296,10 +297,10 @@ class Decision:
 
 SEND = Decision(Verdict.SEND)
 _NEEDS_RUNNING_PAIR = (DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind.GRATITUDE)
-_ONLY_ON_ITS_DAY = _NEEDS_RUNNING_PAIR
+_ONLY_ON_ITS_DAY = (*_NEEDS_RUNNING_PAIR, *relationship_nudges.ONLY_ON_ITS_DAY)
 
 
-_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP)
+_KEPT_OFF_BLACKOUTS = (*_NEEDS_RUNNING_PAIR, DeliveryKind.WRAP_UP, *relationship_nudges.KINDS)
 
 
 def _after_blackout(
@@ -339,6 +340,9 @@ def decide(
         if pair.state not in (PairState.ACTIVE, PairState.PAUSED):
             return Decision(Verdict.SKIP, f"pair {pair.state.value}")
         return SEND
+    objection = relationship_nudges.objection(session, delivery, pair)
+    if objection is not None:
+        return Decision(Verdict.SKIP, objection)
     if delivery.kind in _KEPT_OFF_BLACKOUTS:
         blackout = _blackout_for_space(pair, now, calendar)
         if blackout is not None:
@@ -350,10 +354,11 @@ def decide(
             return Decision(Verdict.SKIP, "its prompt was not sent")
         if answered_since(session, pair, prompt.finished_at):
             return Decision(Verdict.SKIP, "answered")
-    # Every kind here reaches the mentee (alone, or in the space whose prompt follows their
-    # hours); coordinator alerts go out at once.
-    hours = hours_of(pair.mentee, default=hours)
-    tz = zone(pair.mentee.tz)
+    # Each kind keeps its recipient's own zone and working hours: the mentor's for their own
+    # wrap-up, the mentee's for everything else (check-in space posts follow the mentee).
+    recipient = pair.mentor if delivery.kind is DeliveryKind.MENTOR_WRAP_UP else pair.mentee
+    hours = hours_of(recipient, default=hours)
+    tz = zone(relationship_nudges.recipient_zone(delivery, pair))
     local_now = now.astimezone(tz)
     in_hours = is_working_day(local_now.date()) and hours.contains(
         local_now.time().replace(tzinfo=None)
@@ -367,6 +372,6 @@ def decide(
         if local_now.date() != due_day or (after_hours and not just_late):
             return Decision(Verdict.SKIP, f"missed: due {due_day.isoformat()}")
         return SEND
-    if delivery.kind is DeliveryKind.WRAP_UP and not in_hours:
+    if delivery.kind in relationship_nudges.IN_RECIPIENTS_HOURS and not in_hours:
         return Decision(Verdict.LATER, "outside working hours", next_working_moment(now, tz, hours))
     return SEND

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import Cadence, WorkingHours, zone
 from bot.domain.errors import UserError
+from bot.domain.kickoff import schedule_kick_off
 from bot.domain.schedule import first_prompt_from, next_prompt_after_checkin
 from bot.store import pairs as pair_queries
 from bot.store import people as people_queries
@@ -159,6 +160,7 @@ def _activate(pair: Pair, *, now: datetime, hours: WorkingHours) -> None:
     pair.state = PairState.ACTIVE
     pair.activated_at = now
     pair.next_prompt_at = next_prompt_after_checkin(pair, anchor=now, hours=hours)
+    schedule_kick_off(pair, activated=now, hours=hours)
 
 
 def answer_request(

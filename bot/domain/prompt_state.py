@@ -9,7 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.themes import Theme, theme_for
 from bot.store import deliveries
+from bot.store import themes as theme_queries
 from bot.store.models import Delivery, Pair, Person
 
 
@@ -43,3 +45,8 @@ def settle(prompt: Delivery, *, how: str, by: Person, now: datetime) -> None:
     prompt.settled_at = now
     prompt.settled_as = how
     prompt.settled_by_id = by.id
+
+
+def theme_of_latest_prompt(session: Session, pair: Pair) -> Theme:
+    """The theme the pair's newest prompt led with (to show it again, settled)."""
+    return theme_for(max(0, theme_queries.prompts_sent(session, pair_id=pair.id) - 1))

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, everyday, home, program, views
+from bot.listeners import (
+    actions,
+    commands,
+    direct_messages,
+    endings,
+    events,
+    everyday,
+    home,
+    program,
+    views,
+)
 
 
 def register(app: App) -> None:
     commands.register(app)
     actions.register(app)
+    endings.register(app)
     views.register(app)
+    direct_messages.register(app)  # before events: both listen to `message`
     events.register(app)
     home.register(app)
     program.register(app)

@@ -122,7 +122,8 @@ def handle_end_confirm(request: SlackRequest) -> None:
     )
     if pair is None or not allowed:
         raise UserError(STALE)
-    end_pair(request, pair, me)
+    if not end_pair(request, pair, me):
+        return  # an alumni pair: its members heard that the catch-ups stopped
     replace_button_message(
         request, ":wave: The pair has ended. Its history is kept; no more nudges."
     )

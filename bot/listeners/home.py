@@ -12,7 +12,9 @@ from bot.blocks import home as home_blocks
 from bot.domain import checkins, goals, pairs, people, summary
 from bot.domain.program.attention import needs_attention
 from bot.domain.program.calendar import calendar_for
+from bot.listeners.history import home_history_blocks
 from bot.listeners.people import actor
+from bot.listeners.pool import coordinator_pool_blocks
 from bot.listeners.presenters import pair_line
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
@@ -75,6 +77,8 @@ def home_view_for(request: SlackRequest, person: Person) -> dict[str, object]:
         pairs=[_home_pair(request, pair, person) for pair in live],
         recent=recent,
         program=program,
+        history=home_history_blocks(request, person),
+        directory=coordinator_pool_blocks(request, person) if program is not None else [],
         viewer=zoned(person),
     )
 

@@ -201,8 +201,8 @@ def handle_end_form(request: SlackRequest) -> None:
         _refuse(request, problem.field, problem.message)
         return
     request.ack()
-    end_pair(request, pair, me)
-    tell_ended(request, pair, me)
+    if end_pair(request, pair, me):
+        tell_ended(request, pair, me)
 
 
 ACTIONS = {

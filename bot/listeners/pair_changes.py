@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot.blocks.times import calendar_day
-from bot.domain import pairs, phi_guard
+from bot.domain import endings, pairs, phi_guard
 from bot.domain.errors import UserError
-from bot.domain.nudges import plan_wrap_up
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
 from bot.listeners.parsing import PAUSE_EXAMPLE
@@ -89,11 +88,20 @@ def announce_resume(request: SlackRequest, pair: Pair, me: Person) -> None:
     refresh_homes(request, [pair.mentee, pair.mentor])
 
 
-def end_pair(request: SlackRequest, pair: Pair, me: Person) -> None:
-    """End the pair (history kept) and plan the wrap-up; `tell_ended` tells the members."""
-    pairs.end(pair, actor=me, now=request.now)
-    plan_wrap_up(request.session, pair=pair, hours=request.hours, now=request.now)
+def end_pair(request: SlackRequest, pair: Pair, me: Person) -> bool:
+    """End the pair (history kept; both wrap-ups planned). False for an alumni pair, whose
+    members have been told the catch-ups stopped; else `tell_ended` tells the members."""
+    ending = endings.end_pair(
+        request.session, pair=pair, actor=me, hours=request.hours, now=request.now
+    )
     request.session.commit()
+    if ending.was_alumni:
+        # listeners.endings reaches this module through /mentor's commands: import late.
+        from bot.listeners.endings import tell_catch_ups_stopped
+
+        tell_catch_ups_stopped(request, pair, actor=me)
+        return False
+    return True
 
 
 def tell_ended(request: SlackRequest, pair: Pair, me: Person) -> None:

@@ -62,6 +62,7 @@ def _rebuilt_prompt(request: SlackRequest, pair: Pair) -> tuple[str, list[Block]
         mentee=pair.mentee.slack_user_id,
         mentor=pair.mentor.slack_user_id,
         goals=open_goals,
+        theme=prompt_state.theme_of_latest_prompt(request.session, pair).value,
     )
 
 

@@ -154,6 +154,7 @@ def handle_checkin_form(request: SlackRequest) -> None:
         mind=texts["mind"],
         questions=texts["questions"],
         challenges=texts["challenges"],
+        feedback=texts["feedback"],
         goals_moved=moved,
         met_on=met_on.isoformat() if met_on else None,
     )

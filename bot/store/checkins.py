@@ -74,8 +74,8 @@ def nudge_of_thread(session: Session, *, channel_id: str, thread_ts: str) -> Del
         select(Delivery).where(
             Delivery.channel_id == channel_id,
             Delivery.ts == thread_ts,
-            # Replies to a gratitude or wrap-up DM are not a check-in.
-            Delivery.kind.in_((DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP)),
+            # Replies to a gratitude or wrap-up DM are not a check-in; to the kick-off they are.
+            Delivery.kind.in_((DeliveryKind.PROMPT, DeliveryKind.FOLLOW_UP, DeliveryKind.KICK_OFF)),
         )
     ).scalar_one_or_none()
 

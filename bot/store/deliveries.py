@@ -151,6 +151,29 @@ def claim_still_mine(
     return renewed is not None
 
 
+def release_unstarted(session: Session, *, delivery_id: int, worker: str) -> bool:
+    """Give back a claim this worker never started on (it is stopping): due again at once,
+    for any dispatcher. One that may have been posted (in doubt) stays leased instead."""
+    released = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.claimed_by == worker,
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.in_doubt.is_(False),
+        )
+        .values(
+            status=DeliveryStatus.SCHEDULED,
+            lease_expires_at=None,
+            claimed_by=None,
+            attempts=Delivery.attempts - 1,
+        )
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return released is not None
+
+
 def latest_sent_prompt(session: Session, pair_id: int) -> Delivery | None:
     return session.execute(
         select(Delivery)

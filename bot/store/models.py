@@ -74,6 +74,7 @@ class PairState(enum.StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     PAUSED = "paused"
+    ALUMNI = "alumni"  # ended, both members keep in touch: a catch-up every 6 months
     ENDED = "ended"
     DECLINED = "declined"
 
@@ -93,10 +94,14 @@ class DeliveryKind(enum.StrEnum):
     PROMPT = "prompt"
     FOLLOW_UP = "follow_up"
     GRATITUDE = "gratitude"
-    WRAP_UP = "wrap_up"
+    WRAP_UP = "wrap_up"  # to the mentee
     COORDINATOR_ALERT = "coordinator_alert"
     WELCOME = "welcome"  # an imported pair's first message, paced by the worker
     DIGEST = "digest"  # a coordinator's Monday digest; addressed to a person, not a pair
+    KICK_OFF = "kick_off"
+    MENTOR_WRAP_UP = "mentor_wrap_up"
+    CATCH_UP = "catch_up"
+    PAY_IT_FORWARD = "pay_it_forward"
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -160,6 +165,7 @@ class Pair(Base):
     __table_args__ = (
         Index("ix_pairs_state_next_prompt_at", "state", "next_prompt_at"),
         Index("ix_pairs_state_paused_until", "state", "paused_until"),
+        Index("ix_pairs_kick_off_at", "kick_off_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -180,18 +186,38 @@ class Pair(Base):
     last_complete_checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unanswered_prompts: Mapped[int] = mapped_column(Integer, default=0)
     going_cold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Thank-you notes the mentee sent through Rounds: the thanks the mentor received. A count.
     thanks_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_thanks_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # When the kick-off is due; cleared once the planner has put it in the outbox.
+    kick_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who pressed "Keep in touch" on their wrap-up; both → the pair is alumni.
+    mentee_keeps_in_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentor_keeps_in_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When both members were told their working hours never overlap (once, until they do).
     hours_clash_noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
     workspace: Mapped[Workspace] = relationship()
+
+
+class MentorOffer(Base):
+    """A person in the mentor directory, with topics in their own words (shown only inside
+    their workspace)."""
+
+    __tablename__ = "mentor_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship()
 
 
 # One live pair per two people, whichever of them is the mentor: crossing requests (A asks B

@@ -17,7 +17,7 @@ COMMANDS = {
 
 # What a command does when its text is exactly one of these: look, never change.
 READ_ONLY_TEXTS = {
-    "/mentor": {"", "help", "list"},
+    "/mentor": {"", "help", "list", "record"},
     "/goal": {"", "help", "list"},
     "/checkin": {"help", "status"},
 }

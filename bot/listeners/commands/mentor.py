@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.blocks import endings as ending_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.blocks.help import usage_for
-from bot.domain import pairs, people
+from bot.domain import endings, pairs, people
 from bot.domain.cadence import parse_cadence
 from bot.domain.errors import UserError
 from bot.domain.hours import hours_of
 from bot.domain.schedule import cadence_of
 from bot.listeners import guard, spaces
+from bot.listeners.commands.directory import handle_find, handle_offer
 from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
 from bot.listeners.commands.hours import handle_hours
+from bot.listeners.commands.record import handle_record
 from bot.listeners.commands.typos import typo_error
 from bot.listeners.guard import clear_to_post
+from bot.listeners.history import past_lines
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
 from bot.listeners.pair_changes import (
@@ -38,7 +42,7 @@ from bot.listeners.presenters import pair_line
 from bot.listeners.program import commands as program
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
-from bot.store.models import Pair, Person
+from bot.store.models import Pair, PairState, Person
 
 MAX_NOTE_LENGTH = 1000
 
@@ -132,7 +136,7 @@ def handle_list(request: SlackRequest, text: str) -> None:
     lines = [
         pair_line(pair, me, now=request.now) for pair in pairs.live_pairs_of(request.session, me)
     ]
-    answer(request, *pair_blocks.pair_list(lines))
+    answer(request, *ending_blocks.pair_list_with_past(lines, past_lines(request, me)))
 
 
 def _pair_with_mentioned(
@@ -186,7 +190,7 @@ def handle_end(request: SlackRequest, text: str) -> None:
             people.person_for(request.session, workspace=me.workspace, slack_user_id=uid)
             for uid in mentions
         )
-        pair = pairs.pair_between(request.session, a=first, b=second)
+        pair = endings.endable_pair_between(request.session, a=first, b=second)
         if pair is None:
             raise UserError(
                 f"<@{mentions[0]}> and <@{mentions[1]}> are not paired.",
@@ -194,8 +198,20 @@ def handle_end(request: SlackRequest, text: str) -> None:
             )
         label = f"<@{pair.mentee.slack_user_id}> and <@{pair.mentor.slack_user_id}>"
     else:
-        pair, me, _ = _pair_with_mentioned(request, text, "end")
-        label = f"<@{pairs.other_member(pair, me).slack_user_id}>"
+        other_id, _ = leading_mention(
+            text, who="the other person in your pair", example=_example("end")
+        )
+        other = people.person_for(request.session, workspace=me.workspace, slack_user_id=other_id)
+        pair = endings.endable_pair_between(request.session, a=me, b=other)
+        if pair is None:
+            raise UserError(
+                f"You and <@{other_id}> are not paired in Rounds. `/mentor list` shows your pairs.",
+                example=_example("end"),
+            )
+        label = f"<@{other_id}>"
+    if pair.state is PairState.ALUMNI:
+        answer(request, *ending_blocks.stop_catch_ups_confirmation(pair_id=pair.id, label=label))
+        return
     text_, blocks = pair_blocks.end_confirmation(pair_id=pair.id, label=label)
     answer(request, text_, blocks)
 
@@ -272,6 +288,9 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "export": program.handle_export,
     "calendar": program.handle_calendar,
     "digest": program.handle_digest,
+    "offer": handle_offer,
+    "find": handle_find,
+    "record": handle_record,
     "hours": handle_hours,
 }
 

@@ -1,4 +1,4 @@
-"""A fake Slack Web API server for tests and benchmarks.
+"""A fake Slack Web API server for tests, benchmarks and the sandbox.
 
 It speaks enough of the Web API for slack_sdk's WebClient (and Bolt on top of it) to run against
 it unchanged: point `base_url` at `FakeSlack.api_url`. It keeps a small world (users,
@@ -20,6 +20,10 @@ Deliberate simplifications, so nobody relies on them by accident:
   bot token, as Slack does (without one Slack answers a 200 login page, and so does the
   fake). files.getUploadURLExternal → POST to the upload URL → files.completeUploadExternal
   is the files_upload_v2 flow; `uploaded_files` shows what was shared where.
+* What Slack's own client does (a person typing, an ephemeral answer shown, a response_url
+  replacing the message whose button was pressed) happens only through the public methods
+  below (`post_as`, `add_ephemeral`, `new_response_url` with a source, `put_view`); the
+  sandbox drives them, tests may too.
 
 Standard library only, so the fake cannot drift with the dependencies it is meant to test.
 """
@@ -86,6 +90,8 @@ class SlackCall:
     answered_ok: bool = True
     # The `error` of an {"ok": false} answer from the method itself (expired_trigger_id, ...).
     error: str | None = None
+    # What the method answered ({"ok": ..., ...}); None when a fault answered instead.
+    answer: dict[str, Any] | None = None
 
 
 class _SlackError(Exception):
@@ -148,6 +154,28 @@ class _Message:
     thread_ts: str | None
     reply_broadcast: bool
     edited_ts: str | None = None
+
+
+@dataclass
+class _Ephemeral:
+    """A message only one person sees ("Only visible to you"); Slack never stores it."""
+
+    id: str
+    channel: str
+    user: str
+    ts: str
+    text: str
+    blocks: list[Any] | None
+
+
+@dataclass(frozen=True)
+class _ResponseSource:
+    """Where a response_url was handed out: who, in which conversation, from which message."""
+
+    user: str
+    channel: str | None = None
+    message_ts: str | None = None
+    ephemeral_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -533,6 +561,7 @@ class FakeSlack:
         self._last_ts_us = 0
         self._view_numbers = itertools.count(1)
         self._response_numbers = itertools.count(1)
+        self._ephemeral_numbers = itertools.count(1)
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -575,6 +604,9 @@ class FakeSlack:
         self._upload_tokens: dict[str, str] = {}  # upload URL path -> file id
         self._response_paths: set[str] = set()
         self._response_posts: list[tuple[str, dict[str, Any]]] = []
+        self._response_sources: dict[str, _ResponseSource] = {}
+        self._ephemerals: list[_Ephemeral] = []
+        self._view_triggers: dict[str, list[str]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
         self._triggers: dict[str, float] = {}
@@ -583,6 +615,8 @@ class FakeSlack:
         self._channel_rate: float | None = None
         self._workspace_bucket: _Bucket | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
+        # Where apps.connections.open sends Socket Mode clients (tests/fake_socket_mode.py).
+        self.socket_mode_url = "ws://127.0.0.1:1/"
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -694,6 +728,130 @@ class FakeSlack:
                 found = list(self._messages.get(channel, []))
             return [self._public_message(m) for m in found]
 
+    def users(self) -> list[dict[str, Any]]:
+        """Every user the fake knows (the bot included), as users.info renders them."""
+        with self._cond:
+            return [self._render_user(user) for user in self._users.values()]
+
+    def conversations_of(self, user_id: str) -> list[dict[str, Any]]:
+        """The conversations `user_id` is a member of, oldest first, with their members."""
+        with self._cond:
+            return [
+                {**self._render_conversation(c), "members": list(c.members)}
+                for c in self._conversations.values()
+                if user_id in c.members
+            ]
+
+    def dm_channel(self, user_id: str) -> str:
+        """The ID of the bot's DM with `user_id` (the app's Messages tab), opened if need be."""
+        with self._cond:
+            return self._open([self._user(user_id).id])[0].id
+
+    def activity(self) -> int:
+        """A number that changes whenever a request arrives or the world changes, so a page
+        can tell cheaply whether there is anything new to show."""
+        with self._cond:
+            return (
+                len(self._calls)
+                + len(self._response_posts)
+                + len(self._ephemerals)
+                + sum(len(messages) for messages in self._messages.values())
+                + len(self._views)
+            )
+
+    def post_as(
+        self,
+        user_id: str,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        reply_broadcast: bool = False,
+    ) -> dict[str, Any]:
+        """A person's own message, as Slack stores it when they type one; the caller sends the
+        matching `message` event to the app. A user id as `channel` means their DM with the bot.
+        """
+        with self._cond:
+            if channel.startswith(_USER_PREFIXES):
+                channel = self._open([channel])[0].id
+            conversation = self._conversations.get(channel)
+            if conversation is None or user_id not in conversation.members:
+                raise ValueError(f"{user_id} is not in conversation {channel}")
+            if thread_ts is not None and self._find_message(channel, thread_ts) is None:
+                raise ValueError(f"no message {thread_ts} in {channel} to reply to")
+            message = self._append_message(
+                channel,
+                user_id,
+                text,
+                None,
+                thread_ts=thread_ts,
+                reply_broadcast=reply_broadcast,
+            )
+            self._cond.notify_all()
+            return self._public_message(message)
+
+    def add_ephemeral(
+        self, user_id: str, channel: str, text: str, blocks: list[Any] | None = None
+    ) -> dict[str, Any]:
+        """An ephemeral Slack shows `user_id` in `channel`, as it does with the text of a slash
+        command's acknowledgement or an error it reports itself."""
+        with self._cond:
+            ephemeral = self._store_ephemeral(channel, user_id, text, blocks)
+            self._cond.notify_all()
+            return self._public_ephemeral(ephemeral)
+
+    def ephemerals(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Ephemeral messages (from chat.postEphemeral, response URLs, add_ephemeral), oldest
+        first; only those `user_id` sees, when given."""
+        with self._cond:
+            return [
+                self._public_ephemeral(e)
+                for e in self._ephemerals
+                if user_id is None or e.user == user_id
+            ]
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        with self._cond:
+            found = self._views.get(view_id)
+            return copy.deepcopy(found) if found is not None else None
+
+    def views_opened_with(self, trigger_id: str) -> list[dict[str, Any]]:
+        """The views views.open and views.push opened with `trigger_id`, in order, as they
+        are now (views.update changes them in place)."""
+        with self._cond:
+            return [
+                copy.deepcopy(self._views[view_id])
+                for view_id in self._view_triggers.get(trigger_id, [])
+            ]
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab last published for `user_id`, if any."""
+        with self._cond:
+            view_id = self._home_views.get(user_id)
+            return copy.deepcopy(self._views[view_id]) if view_id else None
+
+    def put_view(
+        self,
+        spec: dict[str, Any],
+        *,
+        view_id: str | None = None,
+        previous_view_id: str | None = None,
+    ) -> dict[str, Any]:
+        """What Slack does with a view_submission's response_action: `update` replaces
+        `view_id`; `push` stores a new view on top of `previous_view_id`."""
+        with self._cond:
+            current = self._views.get(view_id or "")
+            view = self._store_view(
+                spec,
+                view_id=view_id if current is not None else None,
+                root_view_id=current["root_view_id"] if current is not None else None,
+                previous_view_id=(
+                    current["previous_view_id"] if current is not None else previous_view_id
+                ),
+            )
+            self._cond.notify_all()
+            return view
+
     def add_file(
         self, name: str, content: bytes, *, user: str = "U0UPLOADER", filetype: str | None = None
     ) -> dict[str, Any]:
@@ -773,12 +931,29 @@ class FakeSlack:
                 f"{received or '  (none)'}"
             )
 
-    def new_response_url(self) -> str:
-        """A one-off URL on this server shaped like the response_url of a slash command."""
+    def new_response_url(
+        self,
+        *,
+        user: str | None = None,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        ephemeral_id: str | None = None,
+    ) -> str:
+        """A one-off URL on this server shaped like the response_url of a slash command.
+
+        Without `user` the posts are only recorded (response_url_posts). With it they act as on
+        Slack: `replace_original`/`delete_original` change the message (`message_ts` in
+        `channel`) or the ephemeral (`ephemeral_id`) the request came from; anything else is a
+        new ephemeral for `user` in `channel`, or a message there with response_type in_channel.
+        """
         number = next(self._response_numbers)
         path = f"/commands/{self.team_id}/{number}/{secrets.token_hex(12)}"
         with self._cond:
             self._response_paths.add(path)
+            if user is not None:
+                self._response_sources[path] = _ResponseSource(
+                    user, channel, message_ts, ephemeral_id
+                )
         return self.base_url + path
 
     def new_trigger_id(self) -> str:
@@ -978,12 +1153,12 @@ class FakeSlack:
         rendered: dict[str, Any] = {
             "type": "message",
             "user": message.user,
-            "bot_id": message.bot_id,
-            "app_id": _APP_ID,
             "text": message.text,
             "ts": message.ts,
             "team": self.team_id,
         }
+        if message.bot_id:  # people's own messages carry no bot_id, so apps can tell them apart
+            rendered.update(bot_id=message.bot_id, app_id=_APP_ID)
         if message.blocks is not None:
             rendered["blocks"] = copy.deepcopy(message.blocks)
         if message.attachments is not None:
@@ -1077,13 +1252,16 @@ class FakeSlack:
             if fault is None and method == "chat.postMessage" and not malformed:
                 fault = self._rate_limit(args, arrived)
             error = None
+            answer: dict[str, Any] | None = None
             if fault is not None:
                 reply = _fault_reply(fault)
             else:
                 answer = self._answer(method, args, token, malformed)
                 error = None if answer.get("ok") else str(answer.get("error"))
                 reply = _Reply.of_json(answer)
-            self._calls.append(SlackCall(method, args, token, arrived, fault is None, error))
+            self._calls.append(
+                SlackCall(method, args, token, arrived, fault is None, error, answer)
+            )
             self._cond.notify_all()
         # Outside the lock: a slow answer must not stall every other request and waiter.
         if delay:
@@ -1172,8 +1350,39 @@ class FakeSlack:
             return _Reply.of_json({"ok": False, "error": "invalid_arguments"}, status=400)
         with self._cond:
             self._response_posts.append((path, payload))
+            source = self._response_sources.get(path)
+            if source is not None:
+                self._apply_response(source, payload)
             self._cond.notify_all()
         return _Reply.of_json({"ok": True})
+
+    def _apply_response(self, source: _ResponseSource, payload: dict[str, Any]) -> None:
+        text = payload.get("text") if isinstance(payload.get("text"), str) else ""
+        blocks = payload.get("blocks") if isinstance(payload.get("blocks"), list) else None
+        ephemeral = next((e for e in self._ephemerals if e.id == source.ephemeral_id), None)
+        message = (
+            self._find_message(source.channel, source.message_ts)
+            if source.channel and source.message_ts
+            else None
+        )
+        if _truthy(payload.get("delete_original")):
+            if ephemeral is not None:
+                self._ephemerals.remove(ephemeral)
+            elif message is not None:
+                self._messages[message.channel].remove(message)
+            return
+        if _truthy(payload.get("replace_original")) and (ephemeral or message):
+            if ephemeral is not None:
+                ephemeral.text, ephemeral.blocks = str(text), copy.deepcopy(blocks)
+            elif message is not None:
+                message.text, message.blocks = str(text), copy.deepcopy(blocks)
+                message.edited_ts = self._next_ts()[0]
+            return
+        channel = source.channel or _conversation_id([source.user])
+        if payload.get("response_type") == "in_channel" and channel in self._conversations:
+            self._append_message(channel, self.bot_user_id, str(text), copy.deepcopy(blocks))
+            return
+        self._store_ephemeral(channel, source.user, str(text), blocks)
 
     # --- internals: lookups shared by methods ----------------------------------------------
 
@@ -1247,6 +1456,58 @@ class FakeSlack:
             raise _SlackError("msg_too_long")
         return text
 
+    def _append_message(
+        self,
+        channel: str,
+        user: str,
+        text: str,
+        blocks: list[Any] | None,
+        *,
+        thread_ts: str | None = None,
+        reply_broadcast: bool = False,
+    ) -> _Message:
+        ts, micros = self._next_ts()
+        message = _Message(
+            channel=channel,
+            ts=ts,
+            ts_us=micros,
+            user=user,
+            bot_id=self.bot_id if user == self.bot_user_id else "",
+            text=text,
+            blocks=blocks,
+            attachments=None,
+            metadata=None,
+            thread_ts=thread_ts,
+            reply_broadcast=thread_ts is not None and reply_broadcast,
+        )
+        self._messages.setdefault(channel, []).append(message)
+        return message
+
+    def _store_ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[Any] | None
+    ) -> _Ephemeral:
+        ephemeral = _Ephemeral(
+            id=f"E{next(self._ephemeral_numbers):08d}",
+            channel=channel,
+            user=user,
+            ts=self._next_ts()[0],
+            text=text,
+            blocks=copy.deepcopy(blocks),
+        )
+        self._ephemerals.append(ephemeral)
+        return ephemeral
+
+    @staticmethod
+    def _public_ephemeral(ephemeral: _Ephemeral) -> dict[str, Any]:
+        return {
+            "id": ephemeral.id,
+            "channel": ephemeral.channel,
+            "user": ephemeral.user,
+            "ts": ephemeral.ts,
+            "text": ephemeral.text,
+            "blocks": copy.deepcopy(ephemeral.blocks),
+        }
+
     # --- Web API methods -------------------------------------------------------------------
 
     def _api_test(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1267,8 +1528,9 @@ class FakeSlack:
         }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # Socket Mode itself is out of scope; a URL nobody listens on is enough for setup code.
-        return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        # By default a URL nobody listens on, which is enough for setup code; a test that needs
+        # a connection points socket_mode_url at a FakeSocketMode.
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._user(_req_str(args, "user", "user_not_found"))
@@ -1419,12 +1681,12 @@ class FakeSlack:
         channel = _req_str(args, "channel", "channel_not_found")
         if not _is_conversation_id(channel):
             raise _SlackError("channel_not_found")
-        self._user(_req_str(args, "user"))
+        user = self._user(_req_str(args, "user"))
         text = self._text(args)
         blocks, attachments = self._content(args)
         if not text and not blocks and not attachments:
             raise _SlackError("no_text")
-        return {"ok": True, "message_ts": self._next_ts()[0]}
+        return {"ok": True, "message_ts": self._store_ephemeral(channel, user.id, text, blocks).ts}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         conversation = self._conversation(args)
@@ -1556,11 +1818,17 @@ class FakeSlack:
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         self._check_trigger(args)
-        return {"ok": True, "view": self._store_view(self._view_spec(args))}
+        trigger_id = _req_str(args, "trigger_id")
+        view = self._store_view(self._view_spec(args))
+        self._view_triggers.setdefault(trigger_id, []).append(view["id"])
+        return {"ok": True, "view": view}
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         self._check_trigger(args)
-        return {"ok": True, "view": self._store_view(self._view_spec(args))}
+        trigger_id = _req_str(args, "trigger_id")
+        view = self._store_view(self._view_spec(args))
+        self._view_triggers.setdefault(trigger_id, []).append(view["id"])
+        return {"ok": True, "view": view}
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view_id = _opt_str(args, "view_id")
