@@ -10,10 +10,11 @@ from slack_bolt import App
 from bot import listeners
 from bot.config import Settings
 from bot.listeners.lookups import Lookups
-from bot.listeners.middleware import provide_request_services
+from bot.listeners.middleware import provide_request_services, remember_org_workspaces
 from bot.listeners.runtime import report_unhandled_error
 from bot.log_privacy import keep_bodies_out_of_logs
 from bot.metrics import observe_command_latency
+from bot.oauth.setup import bolt_oauth
 from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 
@@ -31,6 +32,12 @@ def build_app(
 ) -> App:
     """`listener_executor`: pass one to wait for listeners' work when the process stops."""
     keep_bodies_out_of_logs()
+    # OAuth mode: many workspaces, each request authorized with its workspace's own token.
+    oauth = (
+        bolt_oauth(settings, session_factory, read_sessions=read_sessions).app_options
+        if settings.oauth_mode
+        else {}
+    )
     app = App(
         client=make_web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -43,6 +50,7 @@ def build_app(
         logger=logging.getLogger("rounds.bolt"),
         # Events from our own bot user (our posts in check-in spaces) are never user input.
         ignoring_self_events_enabled=True,
+        **oauth,
     )
     app.use(
         provide_request_services(
@@ -53,6 +61,8 @@ def build_app(
             lookups=Lookups(),
         )
     )
+    if settings.oauth_mode:
+        app.use(remember_org_workspaces(session_factory))
     app.use(observe_command_latency)
     app.error(report_unhandled_error)
     listeners.register(app)

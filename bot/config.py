@@ -35,7 +35,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    slack_bot_token: str
+    slack_bot_token: str | None  # None in OAuth mode: each workspace's token is in the database
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
@@ -47,10 +47,18 @@ class Settings:
     workday_start: time = time(9, 0)
     workday_end: time = time(17, 0)
     holidays: str | None = None  # ROUNDS_HOLIDAYS: "US", "US-CA"; public holidays are blackouts
+    # OAuth mode ("Add to Slack" for many workspaces): all three set, or none.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    token_key: str | None = None  # ROUNDS_TOKEN_KEY: Fernet keys
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth_mode(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret and self.token_key)
 
     def __repr__(self) -> str:
         """Tokens, secrets and the database password stay out of logs and tracebacks."""
@@ -159,6 +167,49 @@ def _holidays(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+_WHERE_CLIENT = (
+    "Find SLACK_CLIENT_ID and SLACK_CLIENT_SECRET at https://api.slack.com/apps → your Rounds "
+    "app → Basic Information → App Credentials, and make ROUNDS_TOKEN_KEY with "
+    '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`. '
+    'Set all three for many workspaces ("Add to Slack"), or none of them for one workspace '
+    "with SLACK_BOT_TOKEN."
+)
+_OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "ROUNDS_TOKEN_KEY")
+
+
+def _oauth(env: Mapping[str, str]) -> tuple[str, str, str] | None:
+    """The OAuth trio when all of it is set, None when none is; anything between is an error."""
+    values = {name: env.get(name, "").strip() for name in _OAUTH_VARIABLES}
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(_OAUTH_VARIABLES):
+        return None
+    if missing:
+        given = [name for name in _OAUTH_VARIABLES if name not in missing]
+        raise ConfigError(
+            f"Rounds cannot start: {' and '.join(given)} {'is' if len(given) == 1 else 'are'} "
+            f"set but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not. "
+            + _WHERE_CLIENT
+        )
+    client_id, secret, key = (values[name] for name in _OAUTH_VARIABLES)
+    if not re.fullmatch(r"\d+\.\d+", client_id):
+        raise _problem("SLACK_CLIENT_ID", "is malformed", "1234567890.1234567890", _WHERE_CLIENT)
+    if not re.fullmatch(r"[A-Za-z0-9]{16,}", secret):
+        raise _problem(
+            "SLACK_CLIENT_SECRET", "is malformed", "32 letters and digits", _WHERE_CLIENT
+        )
+    from bot.tokens import TokenKeyError, parse_keys
+
+    try:
+        parse_keys(key)
+    except TokenKeyError as problem:
+        raise ConfigError(
+            f"Rounds cannot start: ROUNDS_TOKEN_KEY is malformed: {problem}. It should be one "
+            "Fernet key (44 characters ending in =), or a new key and older ones separated by "
+            "commas (the first encrypts, all decrypt). " + _WHERE_CLIENT
+        ) from None
+    return client_id, secret, key
+
+
 def settings_from(
     env: Mapping[str, str], *, require_signing_secret: bool = True, http_only: bool = False
 ) -> Settings:
@@ -167,10 +218,18 @@ def settings_from(
     `require_signing_secret` is for `python -m bot`, which serves HTTP unless SLACK_APP_TOKEN
     selects Socket Mode; `http_only` is for entry points that serve Slack over HTTP whatever
     else is set (`bot.wsgi:app`), where an app token in a shared `.env` must not matter."""
+    oauth = _oauth(env)
     bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb", _WHERE_BOT_TOKEN)
-    if bot_token is None:
+    if bot_token is None and oauth is None:
         raise _problem("SLACK_BOT_TOKEN", "is not set", "xoxb-1234-5678-abcdef", _WHERE_BOT_TOKEN)
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp", _WHERE_APP_TOKEN)
+    if oauth is not None and app_token is not None and require_signing_secret and not http_only:
+        raise ConfigError(
+            "Rounds cannot start: SLACK_APP_TOKEN is set, but with SLACK_CLIENT_ID, "
+            "SLACK_CLIENT_SECRET and ROUNDS_TOKEN_KEY Rounds serves many workspaces over HTTP "
+            '("Add to Slack" at /slack/install needs a public URL). Leave SLACK_APP_TOKEN '
+            "empty and set SLACK_SIGNING_SECRET."
+        )
     signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
     if signing_secret is not None and not re.fullmatch(r"[A-Za-z0-9]{16,}", signing_secret):
         raise _problem(
@@ -188,8 +247,19 @@ def settings_from(
     port = _positive_int(env, "PORT", DEFAULT_PORT)
     if port > 65535:
         raise ConfigError(f"Rounds cannot start: PORT is {port}; use a port from 1 to 65535.")
+    coordinators = _coordinators(env)
+    if oauth is not None and coordinators:
+        raise ConfigError(
+            "Rounds cannot start: ROUNDS_COORDINATORS names users of one workspace, but with "
+            "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and ROUNDS_TOKEN_KEY Rounds serves many, where "
+            "the same user ID can belong to someone else. Leave it empty: each workspace's "
+            "owners and admins are its coordinators and add others with "
+            "`/mentor coordinator add @someone`."
+        )
+    client_id, client_secret, token_key = oauth or (None, None, None)
     return Settings(
-        slack_bot_token=bot_token,
+        # In OAuth mode every workspace has its own token; a leftover SLACK_BOT_TOKEN is unused.
+        slack_bot_token=None if oauth else bot_token,
         slack_signing_secret=signing_secret,
         slack_app_token=app_token,
         slack_api_url=api_url,
@@ -197,10 +267,13 @@ def settings_from(
             env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
         ),
         port=port,
-        coordinators=_coordinators(env),
+        coordinators=coordinators,
         scheduler_enabled=_flag(env, "ROUNDS_SCHEDULER", default=True),
         mentor_capacity=_positive_int(env, "ROUNDS_MENTOR_CAPACITY", DEFAULT_MENTOR_CAPACITY),
         holidays=_holidays(env),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        token_key=token_key,
     )
 
 

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,7 +27,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from bot.config import Settings
 from bot.domain.people import Profile
 from bot.domain.program.imports import Resolved
-from bot.store.models import Pair
+from bot.domain.workspaces import Presence
+from bot.store.models import Pair, Workspace
 
 SlackClient = WebClient  # what jobs/ may name, without importing slack_sdk itself
 
@@ -43,10 +44,12 @@ def make_web_client(
     server_error_retries: int = 2,
     connection_retries: int = 2,
     timeout: int = REQUEST_TIMEOUT_SECONDS,
+    token: str | None = None,
 ) -> WebClient:
+    """A client with SLACK_BOT_TOKEN, or with `token` (a workspace's own, in OAuth mode)."""
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
@@ -59,6 +62,108 @@ def make_web_client(
             ),
         ],
     )
+
+
+# --- One client per workspace ---------------------------------------------------------------
+
+# What Slack answers when a token no longer works: the app was uninstalled, or its token
+# revoked or expired.
+TOKEN_GONE = frozenset(
+    {"invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_authed"}
+)
+# Of those, what a post answers when the app is gone from the workspace (an expired token is
+# a refresh that failed, which the next read of the token tries again).
+APP_GONE = frozenset({"invalid_auth", "token_revoked", "account_inactive"})
+
+
+class WorkspaceClients(Protocol):
+    """Where work done outside a request (nudges, profile refreshes) gets the client that acts
+    in a given workspace: the one token of single-token mode, or each workspace's own token
+    from the installation store in OAuth mode (bot.oauth.clients)."""
+
+    @property
+    def many_workspaces(self) -> bool: ...
+
+    def client_for(self, workspace: Workspace) -> WebClient | None:
+        """None when Rounds holds no token for the workspace (uninstalled)."""
+        ...
+
+    def presence(self, workspace: Workspace) -> Presence:
+        """Whether a token Rounds holds for the workspace still works there."""
+        ...
+
+    def token_refused(self, workspace: Workspace) -> None:
+        """Slack refused the workspace's token: forget any copy kept for speed."""
+        ...
+
+
+PRESENCE_KEPT_SECONDS = 600  # Slack is asked about a departed workspace at most this often
+
+
+def presence_by_auth_test(client: WebClient, workspace: Workspace) -> Presence:
+    """Ask Slack whether `client`'s token still acts in `workspace` (or its org)."""
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        return Presence.GONE if code in TOKEN_GONE else Presence.UNKNOWN
+    except OSError:
+        return Presence.UNKNOWN
+    if answer.get("team_id") == workspace.team_id or (
+        workspace.enterprise_id
+        and answer.get("is_enterprise_install")
+        and answer.get("enterprise_id") == workspace.enterprise_id
+    ):
+        return Presence.INSTALLED
+    return Presence.GONE
+
+
+class PresenceMemo:
+    """Slack's last word on each workspace's presence, kept for a while: the planner asks on
+    every pass while a workspace is marked uninstalled."""
+
+    def __init__(self, ask: Callable[[Workspace], Presence]) -> None:
+        self.ask = ask
+        self.lock = threading.Lock()
+        self.known: dict[str, tuple[Presence, float]] = {}
+
+    def __call__(self, workspace: Workspace) -> Presence:
+        with self.lock:
+            kept = self.known.get(workspace.team_id)
+        if kept is not None and time.monotonic() - kept[1] < PRESENCE_KEPT_SECONDS:
+            return kept[0]
+        verdict = self.ask(workspace)
+        if verdict is not Presence.UNKNOWN:
+            with self.lock:
+                self.known[workspace.team_id] = (verdict, time.monotonic())
+        return verdict
+
+
+class SingleWorkspaceClients:
+    """Single-token mode: SLACK_BOT_TOKEN acts wherever Rounds works."""
+
+    many_workspaces = False
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._presence = PresenceMemo(lambda workspace: presence_by_auth_test(client, workspace))
+
+    def client_for(self, workspace: Workspace) -> WebClient | None:
+        return self.client
+
+    def presence(self, workspace: Workspace) -> Presence:
+        return self._presence(workspace)
+
+    def token_refused(self, workspace: Workspace) -> None:
+        pass
+
+
+def workspace_clients(clients: WebClient | WorkspaceClients) -> WorkspaceClients:
+    """Callers that were handed one client (single-token mode, tests) get it for every
+    workspace."""
+    if isinstance(clients, WebClient):
+        return SingleWorkspaceClients(clients)
+    return clients
 
 
 def quick_copy(client: WebClient, *, timeout: int) -> WebClient:

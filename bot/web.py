@@ -43,6 +43,9 @@ def make_wsgi_app(
     """`bolt_app` None: the operator's paths only (Socket Mode, the worker)."""
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH) if bolt_app is not None else None
     metrics = make_metrics_app(engine, heartbeat=heartbeat)
+    # OAuth mode: "Add to Slack" and Slack's redirect back, both served by Bolt's OAuth flow.
+    flow = bolt_app.oauth_flow if bolt_app is not None else None
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -50,6 +53,10 @@ def make_wsgi_app(
         if path == SLACK_PATH and slack is not None:
             if method != "POST":
                 return _plain(start_response, "405 Method Not Allowed", "POST only\n")
+            return slack(environ, start_response)
+        if path in oauth_paths and slack is not None:
+            if method != "GET":
+                return _plain(start_response, "405 Method Not Allowed", "GET only\n")
             return slack(environ, start_response)
         if path == HEALTH_PATH and method in {"GET", "HEAD"}:
             problem = health_problem(engine, heartbeat)

@@ -16,7 +16,7 @@ from bot import process
 from bot.config import database_url_from_environment
 from bot.lifecycle import Lifecycle
 from bot.service import configure_logging, open_database, settings_or_exit
-from jobs import program
+from jobs import program, workspaces
 from jobs.preview import print_preview
 from jobs.runtime import make_dispatcher
 from jobs.tick import tick
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     import_parser.add_argument(
         "--dry-run", action="store_true", help="check every line; change nothing"
     )
+    import_parser.add_argument("--team", default=None, help="workspace (team ID; OAuth mode)")
     export_parser = commands.add_parser("export", help="one CSV row per pair: dates and counts")
     export_parser.add_argument("--out", type=Path, default=None, help="file (default: stdout)")
     export_parser.add_argument("--team", default=None, help="workspace (team ID) to export")
@@ -64,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     calendar_import.add_argument("file", type=Path, help="an .ics (iCalendar) file")
     calendar_import.add_argument("--team", default=None, help="workspace (team ID)")
+    workspace_parser = commands.add_parser("workspace", help="the workspaces Rounds serves")
+    workspace_commands = workspace_parser.add_subparsers(dest="workspace_command", required=True)
+    workspace_commands.add_parser("list", help="each workspace: installed or when it left")
+    delete_parser = workspace_commands.add_parser(
+        "delete", help="delete everything about a workspace (T…) or org (E…) now"
+    )
+    delete_parser.add_argument("team", help="team ID (T…) or Enterprise Grid org ID (E…)")
+    tokens_parser = commands.add_parser("tokens", help="the stored Slack tokens")
+    tokens_commands = tokens_parser.add_subparsers(dest="tokens_command", required=True)
+    tokens_commands.add_parser(
+        "rekey", help="re-encrypt every stored token with the first key of ROUNDS_TOKEN_KEY"
+    )
     return parser
 
 
@@ -88,7 +101,20 @@ def run_tick(at: datetime | None) -> None:
 def run_program_tool(args: argparse.Namespace) -> int:
     try:
         if args.command == "import":
-            return program.run_import(args.file, by=args.by, dry_run=args.dry_run, out=sys.stdout)
+            return program.run_import(
+                args.file, by=args.by, dry_run=args.dry_run, out=sys.stdout, team=args.team
+            )
+        if args.command == "workspace" and args.workspace_command == "list":
+            return workspaces.run_list(database_url=database_url_from_environment(), out=sys.stdout)
+        if args.command == "workspace":
+            return workspaces.run_delete(
+                database_url=database_url_from_environment(),
+                team_or_enterprise=args.team,
+                out=sys.stdout,
+            )
+        if args.command == "tokens":
+            settings = settings_or_exit(require_signing_secret=False)
+            return workspaces.run_rekey(settings=settings, out=sys.stdout)
         if args.command == "export":
             return program.run_export(out_path=args.out, team=args.team, out=sys.stdout)
         return program.run_calendar_import(args.file, team=args.team, out=sys.stdout)
@@ -100,7 +126,7 @@ def run_program_tool(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> None:
     configure_logging()
     args = _parser().parse_args(argv)
-    if args.command in {"import", "export", "calendar"}:
+    if args.command in {"import", "export", "calendar", "workspace", "tokens"}:
         raise SystemExit(run_program_tool(args))
     if args.command == "tick":
         run_tick(args.at)

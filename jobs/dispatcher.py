@@ -39,7 +39,7 @@ from bot.blocks import program as program_blocks
 from bot.blocks import times
 from bot.blocks.home import GoalLine
 from bot.blocks.times import Zoned
-from bot.domain import goals, people
+from bot.domain import goals, people, workspaces
 from bot.domain.cadence import WorkingHours
 from bot.domain.hours import clash_to_tell, note_clash_told
 from bot.domain.nudges import Verdict, decide, plan_coordinator_alert, plan_follow_up
@@ -49,18 +49,29 @@ from bot.domain.program.digest import NOTHING_TO_SAY, decide_digest
 from bot.domain.schedule import cadence_of
 from bot.domain.themes import theme_of_next_prompt
 from bot.slack_out import (
+    APP_GONE,
     Fault,
     FaultKind,
     SlackClient,
+    WorkspaceClients,
     classify,
     dm_channel,
     ensure_checkin_space,
     find_own_post,
     post_nudge,
+    workspace_clients,
 )
 from bot.store.db import SessionFactory
 from bot.store.deliveries import claim_due, claim_still_mine, release_unstarted
-from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState, Person
+from bot.store.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Pair,
+    PairState,
+    Person,
+    Workspace,
+)
 from jobs import relationship
 
 log = logging.getLogger("rounds.dispatcher")
@@ -70,12 +81,17 @@ SENDERS = 4  # posts in flight per worker
 WITH_PAIR_AND_MEMBERS = [
     joinedload(Delivery.pair).joinedload(Pair.mentee),
     joinedload(Delivery.pair).joinedload(Pair.mentor),
-    joinedload(Delivery.person),
+    joinedload(Delivery.pair).joinedload(Pair.workspace),
+    joinedload(Delivery.person).joinedload(Person.workspace),
 ]
 BATCH = 50
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
+# A pass with nothing to claim while a workspace's rate limit runs waits in slices this long,
+# so another workspace's delivery that falls due meanwhile is not held up behind it.
+GATE_SLICE_SECONDS = 1.0
+NOT_INSTALLED = "not installed: Rounds holds no token for this workspace"
 
 
 @dataclass
@@ -176,11 +192,20 @@ class RateGate:
             return (self.workspace_until - now).total_seconds()
 
 
+@dataclass(frozen=True)
+class Route:
+    """How a delivery reaches its workspace: that workspace's own client and rate gate."""
+
+    workspace: Workspace
+    client: SlackClient
+    gate: RateGate
+
+
 class Dispatcher:
     def __init__(
         self,
         sessions: SessionFactory,
-        client: SlackClient,
+        client: SlackClient | WorkspaceClients,
         *,
         hours: WorkingHours,
         coordinators: Collection[str] = (),
@@ -194,12 +219,17 @@ class Dispatcher:
         # claimed deliveries not yet started go back to the outbox.
         self.stopping = stopping or threading.Event()
         self.client = client
+        # One client per workspace (one for all in single-token mode): each delivery goes out
+        # with its own workspace's token.
+        self.clients = workspace_clients(client)
         self.hours = hours
         self.configured_coordinators = frozenset(coordinators)
         self.holidays = holidays
         self.calendars = Calendars(holidays)
         self.worker = worker or worker_name()
-        self.gate = RateGate()
+        # Slack's rate limits are per workspace: one workspace's 429 holds only its own.
+        self.gates: dict[int, RateGate] = {}
+        self.gates_lock = threading.Lock()
         self.clock = clock  # the real clock: leases are measured on it
         self.pool = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sender")
 
@@ -231,11 +261,30 @@ class Dispatcher:
                 report.add(outcome)
             if claimed:
                 continue
-            wait = self.gate.workspace_wait(self.clock())
+            wait = self._workspace_wait()
             if now is not None or wait is None or time.monotonic() - started + wait > max_seconds:
                 return report
-            self.stopping.wait(wait)
+            self.stopping.wait(min(wait, GATE_SLICE_SECONDS))
         return report
+
+    def _workspace_wait(self) -> float | None:
+        """The shortest wait for a workspace whose whole budget is spent, if any is."""
+        at = self.clock()
+        with self.gates_lock:
+            gates = list(self.gates.values())
+        waits = [wait for gate in gates if (wait := gate.workspace_wait(at)) is not None]
+        return min(waits, default=None)
+
+    def _gate(self, workspace: Workspace) -> RateGate:
+        with self.gates_lock:
+            return self.gates.setdefault(workspace.id, RateGate())
+
+    def _route(self, workspace: Workspace) -> Route | None:
+        """The workspace's client and gate; None when Rounds cannot act there."""
+        client = self.clients.client_for(workspace)
+        if client is None:
+            return None
+        return Route(workspace, client, self._gate(workspace))
 
     def _deliver_safely(self, delivery_id: int, now: datetime | None) -> str:
         if self.stopping.is_set():
@@ -289,8 +338,22 @@ class Dispatcher:
                 return "retrying"  # someone re-claimed it after our lease ran out
             assert delivery is not None
             pair = delivery.pair
+            workspace = pair.workspace if pair is not None else None
+            if workspace is None and delivery.person is not None:
+                workspace = delivery.person.workspace
+            if workspace is not None and workspace.uninstalled_at is not None:
+                # Uninstalled: nothing more goes out, whatever was planned.
+                return self._finish(
+                    session, delivery, DeliveryStatus.SKIPPED, workspaces.UNINSTALLED, now
+                )
+            # Finding the workspace's token may mean refreshing it, in a transaction of its
+            # own; on SQLite this one must not hold the write lock meanwhile.
+            session.commit()
+            route = self._route(workspace) if workspace is not None else None
+            if route is None:
+                return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOT_INSTALLED, now)
             if pair is None:
-                return self._deliver_to_person(session, delivery, now)
+                return self._deliver_to_person(session, delivery, route, now)
             outgoing = self._compose(session, delivery, pair, now=now)
             if outgoing is None:
                 return self._finish(
@@ -301,10 +364,10 @@ class Dispatcher:
                 # Slack may have this post already: that comes before any rule. A prompt
                 # the mentee saw is sent, even when its day has passed since.
                 try:
-                    already = self._earlier_posts(delivery, pair, outgoing)
+                    already = self._earlier_posts(route, delivery, pair, outgoing)
                 except Exception as error:
                     return self._fault(
-                        session, delivery, pair, SendFailedError(classify(error)), now
+                        session, delivery, pair, SendFailedError(classify(error)), now, route
                     )
             if not already:
                 if delivery.attempts > MAX_ATTEMPTS:
@@ -339,11 +402,12 @@ class Dispatcher:
                     delivery.attempts -= 1  # waiting for working hours is not an attempt
                     session.commit()
                     return "retrying"
-            return self._post(session, delivery, pair, outgoing, already=already, now=now)
+            return self._post(session, route, delivery, pair, outgoing, already=already, now=now)
 
     def _post(
         self,
         session: Session,
+        route: Route,
         delivery: Delivery,
         pair: Pair | None,
         outgoing: Outgoing,
@@ -352,21 +416,24 @@ class Dispatcher:
         now: datetime,
     ) -> str:
         try:
-            self._send(session, delivery, pair, outgoing, already=already, now=now)
+            self._send(session, route, delivery, pair, outgoing, already=already, now=now)
         except LostClaimError:
             session.rollback()
             return "retrying"  # our lease ran out and another dispatcher has it now
         except SendFailedError as failure:
-            return self._fault(session, delivery, pair, failure, now)
+            return self._fault(session, delivery, pair, failure, now, route)
         except Exception as error:
             # A lookup or space opening failed: nothing new was posted by this attempt.
-            return self._fault(session, delivery, pair, SendFailedError(classify(error)), now)
+            fault = SendFailedError(classify(error))
+            return self._fault(session, delivery, pair, fault, now, route)
         return "sent"
 
     def _calendar(self, session: Session, pair: Pair, now: datetime) -> WorkingCalendar:
         return self.calendars.for_workspace(session, pair.workspace_id, now=now)
 
-    def _deliver_to_person(self, session: Session, delivery: Delivery, now: datetime) -> str:
+    def _deliver_to_person(
+        self, session: Session, delivery: Delivery, route: Route, now: datetime
+    ) -> str:
         """A delivery addressed to a person, not a pair: the coordinators' weekly digest."""
         person = delivery.person
         if person is None or delivery.kind is not DeliveryKind.DIGEST:
@@ -375,9 +442,10 @@ class Dispatcher:
         if delivery.in_doubt:
             # As for a pair's nudges: a digest Slack already has is sent, whatever the rules.
             try:
-                already = self._earlier_posts(delivery, None, Outgoing([person], "", []))
+                already = self._earlier_posts(route, delivery, None, Outgoing([person], "", []))
             except Exception as error:
-                return self._fault(session, delivery, None, SendFailedError(classify(error)), now)
+                fault = SendFailedError(classify(error))
+                return self._fault(session, delivery, None, fault, now, route)
         if already:
             outgoing = Outgoing([person], "", [])
         else:
@@ -397,7 +465,7 @@ class Dispatcher:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
             viewer = Zoned(person.slack_user_id, person.tz)
             outgoing = Outgoing([person], *program_blocks.digest(attention, viewer=viewer))
-        return self._post(session, delivery, None, outgoing, already=already, now=now)
+        return self._post(session, route, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
 
@@ -479,7 +547,7 @@ class Dispatcher:
     # --- sending -----------------------------------------------------------------------------
 
     def _earlier_posts(
-        self, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
+        self, route: Route, delivery: Delivery, pair: Pair | None, outgoing: Outgoing
     ) -> dict[str, tuple[str, str]]:
         """This delivery's posts Slack already has, found by their metadata: target ->
         (channel, ts). A target is a recipient's DM (as `_send` names it) or the space."""
@@ -491,13 +559,13 @@ class Dispatcher:
 
         def look(target: str, channel: str) -> None:
             ts = find_own_post(
-                self.client, channel=channel, thread_ts=outgoing.thread_ts, matches=ours
+                route.client, channel=channel, thread_ts=outgoing.thread_ts, matches=ours
             )
             if ts:
                 found[target] = (channel, ts)
 
         for person in outgoing.recipients:
-            channel = person.dm_channel_id or dm_channel(self.client, person.slack_user_id)
+            channel = person.dm_channel_id or dm_channel(route.client, person.slack_user_id)
             look(person.dm_channel_id or person.slack_user_id, channel)
         if not outgoing.recipients:
             # The space is committed before any post to it: no space, nothing was posted.
@@ -509,6 +577,7 @@ class Dispatcher:
     def _send(
         self,
         session: Session,
+        route: Route,
         delivery: Delivery,
         pair: Pair | None,
         outgoing: Outgoing,
@@ -529,7 +598,7 @@ class Dispatcher:
             targets = [(delivery.channel_id, None)]
         else:
             assert pair is not None, "only a pair's deliveries go to a check-in space"
-            targets = [(ensure_checkin_space(self.client, pair), None)]
+            targets = [(ensure_checkin_space(route.client, pair), None)]
             session.commit()  # keep the space we just opened, whatever happens next
         was_in_doubt, reached, refused = delivery.in_doubt, [], []
         channel = ts = ""
@@ -538,7 +607,7 @@ class Dispatcher:
                 channel, ts = already[target]
                 reached.append(target)
                 continue
-            held = self.gate.held_until(target, now)
+            held = route.gate.held_until(target, now)
             if held is not None:
                 raise SendFailedError(
                     None, nothing_posted=not (was_in_doubt or reached), until=held
@@ -552,7 +621,7 @@ class Dispatcher:
                 raise LostClaimError(delivery.id)
             try:
                 channel, ts = post_nudge(
-                    self.client,
+                    route.client,
                     channel=target,
                     text=outgoing.text,
                     blocks=outgoing.blocks,
@@ -562,7 +631,7 @@ class Dispatcher:
             except Exception as error:
                 fault = classify(error)
                 if fault.kind is FaultKind.RATE_LIMITED:
-                    self.gate.rate_limited(target, now, fault.retry_after)
+                    route.gate.rate_limited(target, now, fault.retry_after)
                 if fault.kind is FaultKind.PERMANENT and len(targets) > 1:
                     # One coordinator who left must not keep the others from hearing.
                     refused.append(fault)
@@ -571,7 +640,7 @@ class Dispatcher:
                     fault, nothing_posted=not (was_in_doubt or reached)
                 ) from error
             reached.append(target)
-            self.gate.posted(target, now)
+            route.gate.posted(target, now)
             if person is not None:
                 person.dm_channel_id = channel
         if not reached:
@@ -621,6 +690,7 @@ class Dispatcher:
         pair: Pair | None,
         failure: SendFailedError,
         now: datetime,
+        route: Route | None = None,
     ) -> str:
         session.rollback()  # drop whatever the failed send left half-done; the row is reloaded
         fault = failure.fault
@@ -644,6 +714,18 @@ class Dispatcher:
             delivery.pair_id,
             fault.reason,
         )
+        if route is not None and self.clients.many_workspaces and fault.reason in APP_GONE:
+            # The workspace's token no longer works: Rounds was uninstalled there (its event
+            # may still be on its way). Stop nudging it, as the event would; tell nobody.
+            self.clients.token_refused(route.workspace)
+            workspaces.token_refused(session, workspace=route.workspace, now=now)
+            return self._finish(
+                session,
+                delivery,
+                DeliveryStatus.SKIPPED,
+                f"{workspaces.UNINSTALLED}: {fault.reason}",
+                now,
+            )
         if fault.kind is FaultKind.TRANSIENT and delivery.attempts < MAX_ATTEMPTS:
             self._retry_later(session, delivery, fault.reason, now)
             return "retrying"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,8 +14,10 @@ from bot.domain.kickoff import plan_due_kick_offs
 from bot.domain.nudges import end_pause_if_over, plan_prompt
 from bot.domain.program.calendar import Calendars
 from bot.domain.program.digest import plan_digests
+from bot.domain.workspaces import Presence, forget_departed
 from bot.store.deliveries import pairs_due_for_prompt, pairs_with_pause_over
 from bot.store.events import forget_old_events
+from bot.store.models import Workspace
 
 BATCH = 500
 
@@ -27,6 +29,8 @@ class PlanReport:
     digests: int = 0
     kick_offs: int = 0
     catch_ups: int = 0
+    workspaces_revived: int = 0  # uninstalled, then installed again
+    workspaces_deleted: int = 0  # uninstalled for 30 days: every row about them deleted
 
 
 def plan_due(
@@ -36,10 +40,12 @@ def plan_due(
     hours: WorkingHours,
     holidays: str | None = None,
     coordinators: Collection[str] = (),
+    presence: Callable[[Workspace], Presence] | None = None,
 ) -> PlanReport:
     """End every pause that is over, plan every prompt due by `now` (moved off blackout
     days) and each coordinator's coming digest, BATCH pairs at a time. Touches only due rows,
-    found through indexes."""
+    found through indexes. With `presence` (what Slack says of each uninstalled workspace),
+    also bring back the workspaces installed again and delete those gone for 30 days."""
     report = PlanReport()
     calendars = Calendars(holidays)
     last_id = 0
@@ -65,4 +71,8 @@ def plan_due(
         session.flush()
     report.digests = plan_digests(session, now=now, configured=coordinators, calendars=calendars)
     forget_old_events(session, now=now)
+    if presence is not None:
+        departed = forget_departed(session, now=now, presence=presence)
+        report.workspaces_revived = len(departed.revived)
+        report.workspaces_deleted = len(departed.deleted)
     return report

@@ -13,7 +13,14 @@ from bot.domain.cadence import WorkingHours, zone
 from bot.domain.pairs import CAPACITY_STATES
 from bot.domain.people import PROFILE_MAX_AGE, apply_profile, profile_unconfirmed
 from bot.domain.schedule import prompt_instant_on
-from bot.slack_out import FaultKind, SlackClient, classify, fetch_profile
+from bot.slack_out import (
+    FaultKind,
+    SlackClient,
+    WorkspaceClients,
+    classify,
+    fetch_profile,
+    workspace_clients,
+)
 from bot.store import pairs as pair_queries
 from bot.store import people as people_queries
 from bot.store.db import SessionFactory
@@ -28,10 +35,15 @@ BATCH = 50
 
 
 def refresh_stale_profiles(
-    sessions: SessionFactory, client: SlackClient, *, hours: WorkingHours, now: datetime
+    sessions: SessionFactory,
+    client: SlackClient | WorkspaceClients,
+    *,
+    hours: WorkingHours,
+    now: datetime,
 ) -> int:
-    """Re-read up to BATCH stale profiles; when a zone changed, keep the local prompt time.
-    Returns how many were refreshed."""
+    """Re-read up to BATCH stale profiles, each with its own workspace's client; when a zone
+    changed, keep the local prompt time. Returns how many were refreshed."""
+    clients = workspace_clients(client)
     refreshed = 0
     with sessions() as session:
         stale = people_queries.stale_profiles(
@@ -41,13 +53,27 @@ def refresh_stale_profiles(
             admins_refreshed_before=now - PROFILE_MAX_AGE,
             limit=BATCH,
         )
+        # Each workspace's client first, outside this transaction: finding a token may mean
+        # refreshing it, which writes (and SQLite has one writer).
+        session.commit()
+        here = {
+            person.workspace_id: None
+            if person.workspace.uninstalled_at is not None
+            else clients.client_for(person.workspace)
+            for person in stale
+        }
+        limited: set[int] = set()
         for person in stale:
+            client_here = here[person.workspace_id]
+            if client_here is None or person.workspace_id in limited:
+                continue  # uninstalled, or no token there, or rate limited: nobody to ask
             try:
-                profile = fetch_profile(client, person.slack_user_id)
+                profile = fetch_profile(client_here, person.slack_user_id)
             except Exception as error:
                 fault = _fault_of(error)
                 if fault is FaultKind.RATE_LIMITED:
-                    break  # the rest wait for a later pass
+                    limited.add(person.workspace_id)  # the rest there wait for a later pass
+                    continue
                 log.warning("could not refresh %s: %s", person.slack_user_id, error)
                 profile_unconfirmed(person, now=now)
                 if fault in (FaultKind.PERMANENT, FaultKind.REJECTED):

@@ -16,14 +16,15 @@ from typing import TextIO
 from dotenv import load_dotenv
 from sqlalchemy.orm import Session
 
-from bot.config import database_url_from_environment
+from bot.config import Settings, database_url_from_environment
 from bot.domain import people
 from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.domain.program import calendar, ics, imports
 from bot.domain.program.export import export_csv
-from bot.service import open_database, settings_or_exit
-from bot.slack_out import fetch_profile, look_up_people, make_web_client
+from bot.oauth.setup import installed_workspaces
+from bot.service import Database, open_database, settings_or_exit
+from bot.slack_out import SlackClient, fetch_profile, look_up_people, make_web_client
 from bot.store import people as people_queries
 from bot.store.models import Workspace
 from jobs.runtime import working_hours
@@ -58,19 +59,44 @@ def _workspace(session: Session, team: str | None) -> Workspace:
         teams = ", ".join(workspace.team_id for workspace in known)
         raise CommandFailedError(f"several workspaces ({teams}); choose one with --team")
     load_dotenv()
-    if not os.environ.get("SLACK_BOT_TOKEN"):
+    if not os.environ.get("SLACK_BOT_TOKEN") or os.environ.get("SLACK_CLIENT_ID"):
         raise CommandFailedError("no workspace yet; pass --team T… or set SLACK_BOT_TOKEN")
     settings = settings_or_exit(require_signing_secret=False)
     team_id = str(make_web_client(settings).auth_test()["team_id"])
     return people.workspace_for(session, team_id=team_id)
 
 
-def run_import(path: Path, *, by: str, dry_run: bool, out: TextIO) -> int:
+def _client_for_team(
+    settings: Settings, database: Database, team: str | None
+) -> tuple[SlackClient, str]:
+    """The client that acts in the workspace to import into, and its team ID: the bot
+    token's workspace, or (OAuth mode) the workspace --team names, with its own token."""
+    if not settings.oauth_mode:
+        client = make_web_client(settings)
+        team_id = str(client.auth_test()["team_id"])
+        if team and team != team_id:
+            raise CommandFailedError(f"--team {team}: SLACK_BOT_TOKEN acts in {team_id}")
+        return client, team_id
+    if not team:
+        raise CommandFailedError("Rounds serves several workspaces; choose one with --team T…")
+    with database.sessions.begin() as session:
+        workspace = people.workspace_for(session, team_id=team)
+    # Outside the transaction: finding the token may mean refreshing it, which writes.
+    found = (
+        None
+        if workspace.uninstalled_at
+        else installed_workspaces(settings, database.sessions).client_for(workspace)
+    )
+    if found is None:
+        raise CommandFailedError(f"--team {team}: Rounds is not installed in that workspace")
+    return found, team
+
+
+def run_import(path: Path, *, by: str, dry_run: bool, out: TextIO, team: str | None = None) -> int:
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url)
-    client = make_web_client(settings)
     data = _read(path, limit=imports.MAX_BYTES)
-    team_id = str(client.auth_test()["team_id"])
+    client, team_id = _client_for_team(settings, database, team)
     now = datetime.now(UTC)
     with database.sessions() as session:
         workspace = people.workspace_for(session, team_id=team_id)

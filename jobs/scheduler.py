@@ -11,11 +11,10 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
-from bot.slack_out import make_web_client
 from bot.store.db import SessionFactory
 from jobs.dispatcher import Dispatcher
 from jobs.profiles import refresh_stale_profiles
-from jobs.runtime import make_dispatcher
+from jobs.runtime import clients_for_jobs, make_dispatcher
 from jobs.tick import run_planner
 
 log = logging.getLogger("rounds.jobs")
@@ -53,6 +52,7 @@ def start_scheduler(
                 now=now,
                 holidays=dispatcher.holidays,
                 coordinators=dispatcher.configured_coordinators,
+                clients=dispatcher.clients,
             ),
         ),
         "interval",
@@ -72,12 +72,12 @@ def start_scheduler(
         name="dispatcher",
         **beat,
     )
-    profiles_client = make_web_client(settings)
+    profiles_clients = clients_for_jobs(settings, sessions)
     scheduler.add_job(
         _guarded(
             "profiles",
             lambda now: refresh_stale_profiles(
-                sessions, profiles_client, hours=dispatcher.hours, now=now
+                sessions, profiles_clients, hours=dispatcher.hours, now=now
             ),
         ),
         "interval",

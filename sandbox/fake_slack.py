@@ -15,6 +15,15 @@ Deliberate simplifications, so nobody relies on them by accident:
   conversation id, because they usually target channels and messages the fake never saw.
 * Only chat.postMessage is subject to `set_rate_limit`.
 * users.lookupByEmail finds only users given an email with `add_user`.
+* Many workspaces ("teams"): every call acts in the team of its token. Tokens the fake did
+  not issue act in the home team (`team_id`, default T0001), so single-workspace tests need
+  nothing. `approve_install` plays the installer on Slack's consent page and oauth.v2.access
+  exchanges its code for a token of that team (or Enterprise Grid org), optionally expiring,
+  with a refresh token (token rotation). Each team has its own users, bot user, Home tabs,
+  conversation IDs (the home team keeps the familiar ones) and rate-limit budget; a call
+  with one team's token cannot see another team's conversations (`channel_not_found`).
+  `uninstall` revokes a team's tokens (`token_revoked`). Helpers that read or build the
+  world take `team=` and default to the home team.
 * Files: `add_file` stands for a file a user uploaded (what a modal's file_input hands the
   app); files.info describes it and its `url_private_download` serves the bytes only with a
   bot token, as Slack does (without one Slack answers a 200 login page, and so does the
@@ -44,7 +53,8 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
@@ -134,6 +144,7 @@ class _Conversation:
     members: list[str]
     created: int
     is_mpim: bool = False
+    team: str = ""  # the team whose tokens see it
 
     @property
     def is_im(self) -> bool:
@@ -176,6 +187,25 @@ class _ResponseSource:
     channel: str | None = None
     message_ts: str | None = None
     ephemeral_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Team:
+    """Who a token acts as: a workspace, or an Enterprise Grid org for an org-wide install."""
+
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+    name: str
+    enterprise_id: str | None = None
+    org_wide: bool = False
+
+
+@dataclass
+class _Token:
+    team: _Team
+    expires_at: float | None = None  # time.time(); None: never
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,6 +306,19 @@ def _parse_args(query: str, content_type: str, body: bytes) -> tuple[dict[str, A
         except (ValueError, LookupError):
             malformed = True
     return args, malformed
+
+
+def _basic(authorization: str) -> tuple[str, str] | None:
+    """client_id and client_secret from HTTP Basic auth (oauth.v2.access)."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (ValueError, binascii.Error):
+        return None
+    client_id, colon, secret = decoded.partition(":")
+    return (client_id, secret) if colon else None
 
 
 def _bearer(authorization: str) -> str | None:
@@ -402,10 +445,11 @@ def _paginate(
     return page, _encode_cursor(rest[0].ts_us) if rest else ""
 
 
-def _conversation_id(user_ids: Iterable[str]) -> str:
-    """Derived from the member set, so the same people get the same id in every test run."""
+def _conversation_id(user_ids: Iterable[str], team: str = "") -> str:
+    """Derived from the member set, so the same people get the same id in every test run;
+    in a team other than the home team (`team`), the same people have other conversations."""
     members = sorted(set(user_ids))
-    digest = hashlib.sha1(",".join(members).encode()).hexdigest()[:10].upper()
+    digest = hashlib.sha1((team + ",".join(members)).encode()).hexdigest()[:10].upper()
     return ("D" if len(members) == 1 else "G") + digest
 
 
@@ -549,9 +593,14 @@ class FakeSlack:
     def __init__(
         self, *, team_id: str = "T0001", bot_user_id: str = "UBOT", bot_id: str = "BBOT"
     ) -> None:
-        self.team_id = team_id
-        self.bot_user_id = bot_user_id
-        self.bot_id = bot_id
+        self._home = _Team(team_id, bot_user_id, bot_id, _TEAM_NAME)
+        # The team the request being answered acts in (its token's); the home team otherwise.
+        self._acting = self._home
+        # The app's credentials for oauth.v2.access, and what it hands out (set_oauth_app).
+        self.client_id, self.client_secret = "1111111111.2222222222", "fakeclientsecret0000"
+        self._token_lifetime: int | None = None
+        # These survive reset() too, so tokens and codes never repeat within a process.
+        self._token_numbers = itertools.count(1)
         # One lock guards all state; the Condition on it wakes wait_for/wait_for_response.
         self._cond = threading.Condition()
         self._server: _Server | None = None
@@ -586,20 +635,194 @@ class FakeSlack:
             "files.info": self._files_info,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "oauth.v2.access": self._oauth_v2_access,
         }
         self._clear()
 
+    # --- teams -----------------------------------------------------------------------------
+
+    @property
+    def team_id(self) -> str:
+        """The team being answered for; outside a request, the home team."""
+        return self._acting.team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self._acting.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self._acting.bot_id
+
+    @property
+    def _users(self) -> dict[str, _User]:
+        team = self._acting
+        found = self._team_users.get(team.team_id)
+        if found is None:
+            bot = _User(team.bot_user_id, _BOT_NAME, _BOT_NAME.title(), is_bot=True)
+            found = self._team_users[team.team_id] = {team.bot_user_id: bot}
+        return found
+
+    @property
+    def _home_views(self) -> dict[str, str]:
+        return self._team_home_views.setdefault(self._acting.team_id, {})
+
+    @contextmanager
+    def _acting_in(self, team: str | None) -> Iterator[None]:
+        """Answer (or build the world) as `team`; call with the lock held."""
+        previous = self._acting
+        self._acting = self._team(team) if team else self._home
+        try:
+            yield
+        finally:
+            self._acting = previous
+
+    def _team(self, team_id: str) -> _Team:
+        if team_id == self._home.team_id:
+            return self._home
+        found = self._teams.get(team_id)
+        if found is None:
+            raise ValueError(f"the fake knows no team {team_id!r}; approve_install it first")
+        return found
+
+    def _salt(self) -> str:
+        """Conversation IDs of the home team stay as they always were."""
+        return "" if self._acting is self._home else self._acting.team_id
+
+    def _sees(self, conversation: _Conversation) -> bool:
+        return conversation.team == self._acting.team_id
+
+    def _team_of(self, token: str | None) -> _Team:
+        issued = self._tokens.get(token or "")
+        return issued.team if issued is not None else self._home
+
+    def _token_problem(self, token: str) -> str | None:
+        """What Slack answers a token that cannot be used; None when it can."""
+        if not token.startswith(_TOKEN_PREFIXES):
+            return "invalid_auth"
+        issued = self._tokens.get(token)
+        if issued is None:
+            return "token_revoked" if self._home_revoked and token.startswith("xoxb-") else None
+        if issued.revoked:
+            return "token_revoked"
+        if issued.expires_at is not None and issued.expires_at <= time.time():
+            return "token_expired"
+        return None
+
+    # --- installing (OAuth) ------------------------------------------------------------------
+
+    def set_oauth_app(
+        self, client_id: str, client_secret: str, *, token_lifetime: int | None = None
+    ) -> None:
+        """The app's credentials; with `token_lifetime` (seconds) the app has token rotation
+        on: tokens expire and come with a refresh token."""
+        with self._cond:
+            self.client_id, self.client_secret = client_id, client_secret
+            self._token_lifetime = token_lifetime
+
+    def approve_install(
+        self,
+        authorize_url: str,
+        *,
+        team_id: str,
+        installer: str = "U0INSTALLER",
+        team_name: str | None = None,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> dict[str, str]:
+        """What the installer's click on "Allow" does on Slack's consent page: the query
+        Slack's redirect carries back to the app (`code`, and `state` when the app sent one).
+        `org_wide` installs into the whole Enterprise Grid org `enterprise_id`."""
+        query = {key: values[0] for key, values in parse_qs(urlsplit(authorize_url).query).items()}
+        if query.get("client_id") != self.client_id:
+            raise AssertionError(f"the consent page was opened for client {query.get('client_id')}")
+        if org_wide and not enterprise_id:
+            raise ValueError("an org-wide install needs enterprise_id")
+        identity = enterprise_id if org_wide else team_id
+        assert identity is not None
+        with self._cond:
+            team = self._teams.get(identity) if identity != self._home.team_id else self._home
+            if team is None:
+                suffix = identity[1:]
+                team = _Team(
+                    identity,
+                    bot_user_id=f"UB{suffix}",
+                    bot_id=f"BB{suffix}",
+                    name=team_name or f"School {identity}",
+                    enterprise_id=enterprise_id,
+                    org_wide=org_wide,
+                )
+                self._teams[identity] = team
+            if team is self._home:
+                self._home_revoked = False
+            code = f"code-{next(self._token_numbers)}-{secrets.token_hex(6)}"
+            self._codes[code] = (team, installer)
+            self._installed_scopes[identity] = query.get("scope", "")
+        redirect = {"code": code}
+        if "state" in query:
+            redirect["state"] = query["state"]
+        return redirect
+
+    def installed_scopes(self, team_id: str) -> list[str]:
+        """The bot scopes the app asked for when `team_id` installed it."""
+        with self._cond:
+            scopes = self._installed_scopes.get(team_id, "")
+        return [scope for scope in scopes.split(",") if scope]
+
+    def uninstall(self, team_id: str) -> None:
+        """The app removed from a team (or org): every token it had there stops working."""
+        with self._cond:
+            for issued in self._tokens.values():
+                if issued.team.team_id == team_id:
+                    issued.revoked = True
+            for refresh, team in list(self._refresh_tokens.items()):
+                if team.team_id == team_id:
+                    del self._refresh_tokens[refresh]
+            if team_id == self._home.team_id:
+                self._home_revoked = True
+
+    def reinstall(self, team_id: str) -> None:
+        """The home team adds the app again: tokens the fake did not issue work once more
+        (as a new SLACK_BOT_TOKEN would). Other teams install with `approve_install`."""
+        with self._cond:
+            if team_id == self._home.team_id:
+                self._home_revoked = False
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """Every access token issued in a team (or org), oldest first, revoked ones too."""
+        with self._cond:
+            return [
+                token for token, issued in self._tokens.items() if issued.team.team_id == team_id
+            ]
+
+    def _issue(self, team: _Team) -> dict[str, Any]:
+        number = next(self._token_numbers)
+        token = f"xoxb-{team.team_id}-{number}-{secrets.token_hex(8)}"
+        lifetime = self._token_lifetime
+        self._tokens[token] = _Token(team, None if lifetime is None else time.time() + lifetime)
+        issued: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if lifetime is not None:
+            refresh = f"xoxe-1-{team.team_id}-{number}-{secrets.token_hex(8)}"
+            self._refresh_tokens[refresh] = team
+            issued.update(refresh_token=refresh, expires_in=lifetime)
+        return issued
+
     def _clear(self) -> None:
         self._calls: list[SlackCall] = []
-        self._users: dict[str, _User] = {
-            self.bot_user_id: _User(self.bot_user_id, _BOT_NAME, _BOT_NAME.title(), is_bot=True)
-        }
+        self._acting = self._home
+        self._teams: dict[str, _Team] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, _Team] = {}
+        self._codes: dict[str, tuple[_Team, str]] = {}  # code -> (team, installer)
+        self._home_revoked = False
+        self._installed_scopes: dict[str, str] = {}
+        self._team_users: dict[str, dict[str, _User]] = {}
         self._conversations: dict[str, _Conversation] = {}
         self._messages: dict[str, list[_Message]] = {}
         self._reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._external_ids: dict[str, str] = {}
-        self._home_views: dict[str, str] = {}
+        self._team_home_views: dict[str, dict[str, str]] = {}
         self._files: dict[str, _File] = {}
         self._upload_tokens: dict[str, str] = {}  # upload URL path -> file id
         self._response_paths: set[str] = set()
@@ -609,12 +832,13 @@ class FakeSlack:
         self._view_triggers: dict[str, list[str]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[float]] = {}
+        # Rate limits by team (None: every team), each team with buckets of its own.
+        self._limits: dict[str | None, tuple[float | None, float | None]] = {}
+        self._workspace_buckets: dict[str, _Bucket] = {}
+        self._channel_buckets: dict[tuple[str, str], _Bucket] = {}
         self._triggers: dict[str, float] = {}
         # Seconds a trigger_id from new_trigger_id() may open a view; None: forever (default).
         self.trigger_life: float | None = None
-        self._channel_rate: float | None = None
-        self._workspace_bucket: _Bucket | None = None
-        self._channel_buckets: dict[str, _Bucket] = {}
         # Where apps.connections.open sends Socket Mode clients (tests/fake_socket_mode.py).
         self.socket_mode_url = "ws://127.0.0.1:1/"
 
@@ -685,6 +909,7 @@ class FakeSlack:
         is_bot: bool = False,
         name: str | None = None,
         email: str | None = None,
+        team: str | None = None,
     ) -> None:
         if not user_id.startswith(_USER_PREFIXES):
             raise ValueError(f"Slack user ids start with U or W: {user_id!r}")
@@ -699,32 +924,37 @@ class FakeSlack:
         user.tz, user.is_admin, user.is_owner = tz, is_admin, is_owner
         user.deleted, user.is_bot = deleted, is_bot
         user.email = email
-        with self._cond:
+        with self._cond, self._acting_in(team):
             self._users[user_id] = user
 
-    def add_channel(self, channel_id: str, *, members: Iterable[str] = ()) -> None:
+    def add_channel(
+        self, channel_id: str, *, members: Iterable[str] = (), team: str | None = None
+    ) -> None:
         if not channel_id.startswith(_CONVERSATION_PREFIXES) or len(channel_id) < 2:
             raise ValueError(f"conversation ids start with C, G or D: {channel_id!r}")
-        member_list = list(dict.fromkeys([*members, self.bot_user_id]))
-        with self._cond:
+        with self._cond, self._acting_in(team):
+            member_list = list(dict.fromkeys([*members, self.bot_user_id]))
             existing = self._conversations.get(channel_id)
             if existing is not None:
                 existing.members = list(dict.fromkeys([*existing.members, *member_list]))
                 return
             self._conversations[channel_id] = _Conversation(
-                channel_id, member_list, created=int(time.time())
+                channel_id, member_list, created=int(time.time()), team=self.team_id
             )
 
-    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Posted messages, oldest first; a user id stands for the bot's DM with that user."""
-        with self._cond:
+    def messages(
+        self, channel: str | None = None, *, team: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Posted messages, oldest first; a user id stands for the bot's DM with that user
+        (in `team`, default the home team). Without a channel: every team's messages."""
+        with self._cond, self._acting_in(team):
             if channel is None:
                 found = sorted(
                     (m for ms in self._messages.values() for m in ms), key=lambda m: m.ts_us
                 )
             else:
                 if channel.startswith(_USER_PREFIXES):
-                    channel = _conversation_id([channel])
+                    channel = _conversation_id([channel], self._salt())
                 found = list(self._messages.get(channel, []))
             return [self._public_message(m) for m in found]
 
@@ -824,9 +1054,9 @@ class FakeSlack:
                 for view_id in self._view_triggers.get(trigger_id, [])
             ]
 
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
-        """The Home tab last published for `user_id`, if any."""
-        with self._cond:
+    def home_view(self, user_id: str, *, team: str | None = None) -> dict[str, Any] | None:
+        """The Home tab last published for `user_id` (in `team`, default the home team)."""
+        with self._cond, self._acting_in(team):
             view_id = self._home_views.get(user_id)
             return copy.deepcopy(self._views[view_id]) if view_id else None
 
@@ -871,11 +1101,13 @@ class FakeSlack:
             self._files[file.id] = file
             return self._render_file(file)
 
-    def uploaded_files(self, channel: str | None = None) -> list[dict[str, Any]]:
+    def uploaded_files(
+        self, channel: str | None = None, *, team: str | None = None
+    ) -> list[dict[str, Any]]:
         """Files the app shared with files_upload_v2: name, title, channel, comment, content."""
-        with self._cond:
+        with self._cond, self._acting_in(team):
             if channel is not None and channel.startswith(_USER_PREFIXES):
-                channel = _conversation_id([channel])
+                channel = _conversation_id([channel], self._salt())
             return [
                 {
                     "id": f.id,
@@ -992,12 +1224,14 @@ class FakeSlack:
         status: int = 200,
         retry_after: int | None = None,
         times: int = 1,
+        team: str | None = None,
     ) -> None:
         """Answer the next `times` calls of `method` with a failure instead of the real answer.
 
         429 -> Retry-After (default 1) and {"ok": false, "error": "ratelimited"}; >= 500 -> an
         HTML page with that status, as Slack's edge sends; otherwise {"ok": false, "error":
-        error} (default "fatal_error") with that status.
+        error} (default "fatal_error") with that status. With `team`, only calls acting in
+        that team fail.
         """
         if times < 1:
             raise ValueError("times must be at least 1")
@@ -1006,8 +1240,9 @@ class FakeSlack:
         if retry_after is not None and retry_after < 0:
             raise ValueError("retry_after cannot be negative")
         fault = _Fault(status, error or "fatal_error", 1 if retry_after is None else retry_after)
+        key = f"{method}@{team}" if team else method
         with self._cond:
-            self._faults.setdefault(method, deque()).extend([fault] * times)
+            self._faults.setdefault(key, deque()).extend([fault] * times)
 
     def delay(self, method: str, seconds: float, *, times: int = 1) -> None:
         """Sleep `seconds` before answering each of the next `times` calls of `method`.
@@ -1025,23 +1260,21 @@ class FakeSlack:
         *,
         per_channel_per_second: float | None = None,
         workspace_per_minute: float | None = None,
+        team: str | None = None,
     ) -> None:
-        """Limit chat.postMessage like Slack does; None lifts a limit. Replaces earlier limits.
+        """Limit chat.postMessage like Slack does; None lifts a limit. Replaces earlier limits
+        (of `team`, or of every team without one; a team's own limits win over those).
 
-        Token buckets: a channel may burst max(1, rate) messages, the workspace a minute's worth.
+        Token buckets: a channel may burst max(1, rate) messages, each workspace a minute's
+        worth of its own budget.
         """
         for value in (per_channel_per_second, workspace_per_minute):
             if value is not None and value <= 0:
                 raise ValueError("rate limits must be positive (or None for no limit)")
-        now = time.monotonic()
         with self._cond:
-            self._channel_rate = per_channel_per_second
+            self._limits[team] = (per_channel_per_second, workspace_per_minute)
             self._channel_buckets = {}
-            self._workspace_bucket = (
-                None
-                if workspace_per_minute is None
-                else _Bucket(workspace_per_minute / 60.0, max(1.0, workspace_per_minute), now)
-            )
+            self._workspace_buckets = {}
 
     # --- internals: waiting, rendering -----------------------------------------------------
 
@@ -1246,19 +1479,28 @@ class FakeSlack:
         token = _bearer(authorization)
         if token is None and isinstance(args.get("token"), str) and args["token"]:
             token = args["token"]
+        credentials = _basic(authorization)
+        if credentials is not None and "client_id" not in args:
+            args["client_id"], args["client_secret"] = credentials
         with self._cond:
-            fault = self._take(self._faults, method)
-            delay = self._take(self._delays, method)
-            if fault is None and method == "chat.postMessage" and not malformed:
-                fault = self._rate_limit(args, arrived)
-            error = None
-            answer: dict[str, Any] | None = None
-            if fault is not None:
-                reply = _fault_reply(fault)
-            else:
-                answer = self._answer(method, args, token, malformed)
-                error = None if answer.get("ok") else str(answer.get("error"))
-                reply = _Reply.of_json(answer)
+            self._acting = self._team_of(token)
+            try:
+                fault = self._take(self._faults, f"{method}@{self.team_id}") or self._take(
+                    self._faults, method
+                )
+                delay = self._take(self._delays, method)
+                if fault is None and method == "chat.postMessage" and not malformed:
+                    fault = self._rate_limit(args, arrived)
+                error = None
+                answer: dict[str, Any] | None = None
+                if fault is not None:
+                    reply = _fault_reply(fault)
+                else:
+                    answer = self._answer(method, args, token, malformed)
+                    error = None if answer.get("ok") else str(answer.get("error"))
+                    reply = _Reply.of_json(answer)
+            finally:
+                self._acting = self._home
             self._calls.append(
                 SlackCall(method, args, token, arrived, fault is None, error, answer)
             )
@@ -1274,19 +1516,32 @@ class FakeSlack:
         return queue.popleft() if queue else None
 
     def _rate_limit(self, args: dict[str, Any], now: float) -> _Fault | None:
+        team = self.team_id
+        channel_rate, workspace_rate = (
+            self._limits.get(team)
+            or self._limits.get(None)
+            or (
+                None,
+                None,
+            )
+        )
         buckets: list[_Bucket] = []
-        if self._channel_rate is not None:
+        if channel_rate is not None:
             channel = args.get("channel")
             key = str(channel) if channel is not None else ""
             if key.startswith(_USER_PREFIXES):
-                key = _conversation_id([key])  # posts to a user id land in their DM
-            bucket = self._channel_buckets.get(key)
+                key = _conversation_id([key], self._salt())  # posts to a user id: their DM
+            bucket = self._channel_buckets.get((team, key))
             if bucket is None:
-                rate = self._channel_rate
-                bucket = self._channel_buckets[key] = _Bucket(rate, max(1.0, rate), now)
+                bucket = _Bucket(channel_rate, max(1.0, channel_rate), now)
+                self._channel_buckets[(team, key)] = bucket
             buckets.append(bucket)
-        if self._workspace_bucket is not None:
-            buckets.append(self._workspace_bucket)
+        if workspace_rate is not None:
+            bucket = self._workspace_buckets.get(team)
+            if bucket is None:
+                bucket = _Bucket(workspace_rate / 60.0, max(1.0, workspace_rate), now)
+                self._workspace_buckets[team] = bucket
+            buckets.append(bucket)
         for bucket in buckets:
             bucket.refill(now)
         wait = max((bucket.seconds_until_token() for bucket in buckets), default=0.0)
@@ -1303,10 +1558,14 @@ class FakeSlack:
         handler = self._methods.get(method)
         if handler is None:
             return {"ok": False, "error": "unknown_method", "req_method": method}
+        if method == "oauth.v2.access":
+            token = "client credentials"  # the app's client ID and secret authenticate it
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if not token.startswith(_TOKEN_PREFIXES):
-            return {"ok": False, "error": "invalid_auth"}
+        if method != "oauth.v2.access":
+            problem = self._token_problem(token)
+            if problem is not None:
+                return {"ok": False, "error": problem}
         if malformed:
             return {"ok": False, "error": "invalid_arguments"}
         try:
@@ -1378,7 +1637,7 @@ class FakeSlack:
                 message.text, message.blocks = str(text), copy.deepcopy(blocks)
                 message.edited_ts = self._next_ts()[0]
             return
-        channel = source.channel or _conversation_id([source.user])
+        channel = source.channel or _conversation_id([source.user], self._salt())
         if payload.get("response_type") == "in_channel" and channel in self._conversations:
             self._append_message(channel, self.bot_user_id, str(text), copy.deepcopy(blocks))
             return
@@ -1389,12 +1648,12 @@ class FakeSlack:
     def _conversation(self, args: dict[str, Any], name: str = "channel") -> _Conversation:
         channel_id = _req_str(args, name, "channel_not_found")
         conversation = self._conversations.get(channel_id)
-        if conversation is None:
+        if conversation is None or not self._sees(conversation):
             raise _SlackError("channel_not_found")
         return conversation
 
     def _open(self, user_ids: list[str]) -> tuple[_Conversation, bool]:
-        conversation_id = _conversation_id(user_ids)
+        conversation_id = _conversation_id(user_ids, self._salt())
         existing = self._conversations.get(conversation_id)
         if existing is not None:
             return existing, True
@@ -1403,13 +1662,14 @@ class FakeSlack:
             list(dict.fromkeys([*user_ids, self.bot_user_id])),
             created=int(time.time()),
             is_mpim=len(set(user_ids)) > 1,
+            team=self.team_id,
         )
         self._conversations[conversation_id] = conversation
         return conversation, False
 
     def _post_target(self, channel_id: str) -> _Conversation:
         conversation = self._conversations.get(channel_id)
-        if conversation is not None:
+        if conversation is not None and self._sees(conversation):
             return conversation
         if not channel_id.startswith(_USER_PREFIXES):
             raise _SlackError("channel_not_found")
@@ -1516,16 +1776,61 @@ class FakeSlack:
         return {"ok": True, "args": echoed}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
+        team = self._acting
+        answer: dict[str, Any] = {
             "ok": True,
-            "url": f"https://{_TEAM_DOMAIN}.slack.com/",
-            "team": _TEAM_NAME,
+            "url": f"https://{team.team_id.lower()}.slack.com/"
+            if team is not self._home
+            else f"https://{_TEAM_DOMAIN}.slack.com/",
+            "team": team.name,
             "user": _BOT_NAME,
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "is_enterprise_install": False,
+            "team_id": team.team_id,
+            "user_id": team.bot_user_id,
+            "bot_id": team.bot_id,
+            "is_enterprise_install": team.org_wide,
         }
+        if team.enterprise_id:
+            answer["enterprise_id"] = team.enterprise_id
+        return answer
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("client_id") != self.client_id:
+            raise _SlackError("invalid_client_id")
+        if args.get("client_secret") != self.client_secret:
+            raise _SlackError("bad_client_secret")
+        if args.get("grant_type") == "refresh_token":
+            team = self._refresh_tokens.pop(
+                _req_str(args, "refresh_token", "invalid_refresh_token"), None
+            )
+            if team is None:
+                raise _SlackError("invalid_refresh_token")
+            return {
+                "ok": True,
+                "app_id": _APP_ID,
+                "team": {"id": team.team_id},
+                **self._issue(team),
+            }
+        approved = self._codes.pop(_req_str(args, "code", "invalid_code"), None)
+        if approved is None:
+            raise _SlackError("invalid_code")  # unknown, or used already: codes work once
+        team, installer = approved
+        scope = self._installed_scopes.get(team.team_id, "")
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": _APP_ID,
+            "scope": scope,
+            "bot_user_id": team.bot_user_id,
+            "team": None if team.org_wide else {"id": team.team_id, "name": team.name},
+            "enterprise": (
+                {"id": team.enterprise_id, "name": f"Org {team.enterprise_id}"}
+                if team.enterprise_id
+                else None
+            ),
+            "is_enterprise_install": team.org_wide,
+            "authed_user": {"id": installer},
+            **self._issue(team),
+        }
+        return answer
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         # By default a URL nobody listens on, which is enough for setup code; a test that needs

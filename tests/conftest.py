@@ -26,6 +26,9 @@ from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
+# OAuth mode's fixtures: Rounds serving several schools (tests/schools.py).
+pytest_plugins = ["tests.schools"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -80,12 +80,17 @@ def command_body(
     user: str,
     response_url: str,
     channel: str = "C0GENERAL",
+    team_id: str = TEAM_ID,
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
     trigger_id: str | None = None,
 ) -> bytes:
+    grid = {"enterprise_id": enterprise_id} if enterprise_id else {}
     return urllib.parse.urlencode(
         {
             "token": "legacy-verification-token",
-            "team_id": TEAM_ID,
+            "team_id": team_id,
+            **grid,
             "team_domain": "med-school",
             "channel_id": channel,
             "channel_name": "general",
@@ -94,7 +99,7 @@ def command_body(
             "command": command,
             "text": text,
             "api_app_id": "A0ROUNDS",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if org_wide else "false",
             "response_url": response_url,
             "trigger_id": trigger_id or f"{next(_sequence)}.trigger",
         }
@@ -105,16 +110,33 @@ def interaction_body(payload: dict[str, Any]) -> bytes:
     return urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def event_envelope(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+def event_envelope(
+    event: dict[str, Any],
+    *,
+    event_id: str | None = None,
+    team_id: str = TEAM_ID,
+    bot_user_id: str = "UBOT",
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
+) -> dict[str, Any]:
+    authorization: dict[str, Any] = {
+        "enterprise_id": enterprise_id,
+        "team_id": None if org_wide else team_id,
+        "user_id": bot_user_id,
+        "is_bot": True,
+        "is_enterprise_install": org_wide,
+    }
     return {
         "token": "legacy-verification-token",
-        "team_id": TEAM_ID,
+        "team_id": team_id,
+        **({"enterprise_id": enterprise_id} if enterprise_id else {}),
         "api_app_id": "A0ROUNDS",
         "event": event,
         "type": "event_callback",
         "event_id": event_id or f"Ev{next(_sequence):08d}",
         "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}],
+        "is_ext_shared_channel": False,
+        "authorizations": [authorization],
     }
 
 
@@ -125,11 +147,12 @@ def block_action_payload(
     value: str = "",
     response_url: str | None = None,
     container: dict[str, Any] | None = None,
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "med-school"},
-        "user": {"id": user, "team_id": TEAM_ID},
+        "team": {"id": team_id, "domain": "med-school"},
+        "user": {"id": user, "team_id": team_id},
         "api_app_id": "A0ROUNDS",
         "trigger_id": f"{next(_sequence)}.trigger",
         "container": container or {"type": "message"},
@@ -149,12 +172,17 @@ def block_action_payload(
 
 
 def view_submission_payload(
-    *, user: str, callback_id: str, values: dict[str, Any], private_metadata: str = ""
+    *,
+    user: str,
+    callback_id: str,
+    values: dict[str, Any],
+    private_metadata: str = "",
+    team_id: str = TEAM_ID,
 ) -> dict[str, Any]:
     return {
         "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "med-school"},
-        "user": {"id": user, "team_id": TEAM_ID},
+        "team": {"id": team_id, "domain": "med-school"},
+        "user": {"id": user, "team_id": team_id},
         "api_app_id": "A0ROUNDS",
         "trigger_id": f"{next(_sequence)}.trigger",
         "view": {
@@ -168,11 +196,25 @@ def view_submission_payload(
 
 
 class SlackSender:
-    """Sends Slack-signed requests to a running Rounds HTTP app."""
+    """Sends Slack-signed requests to a running Rounds HTTP app, as from one workspace
+    (`team_id`; `bot_user_id` is Rounds' bot user there)."""
 
-    def __init__(self, base_url: str, fake_slack: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        fake_slack: Any,
+        *,
+        team_id: str = TEAM_ID,
+        bot_user_id: str = "UBOT",
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> None:
         self.url = base_url.rstrip("/") + "/slack/events"
         self.fake_slack = fake_slack
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.enterprise_id = enterprise_id
+        self.org_wide = org_wide
 
     def command(self, command: str, text: str = "", *, user: str) -> tuple[Reply, str]:
         """Returns the HTTP reply and the response_url Slack would have handed out."""
@@ -182,6 +224,9 @@ class SlackSender:
             text,
             user=user,
             response_url=response_url,
+            team_id=self.team_id,
+            enterprise_id=self.enterprise_id,
+            org_wide=self.org_wide,
             trigger_id=self.fake_slack.new_trigger_id(),
         )
         reply = post(self.url, body, content_type="application/x-www-form-urlencoded")
@@ -193,7 +238,15 @@ class SlackSender:
         )
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0) -> Reply:
-        body = json.dumps(event_envelope(event, event_id=event_id)).encode()
+        envelope = event_envelope(
+            event,
+            event_id=event_id,
+            team_id=self.team_id,
+            bot_user_id=self.bot_user_id,
+            enterprise_id=self.enterprise_id,
+            org_wide=self.org_wide,
+        )
+        body = json.dumps(envelope).encode()
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return post(
             self.url,

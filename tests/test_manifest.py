@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.blocks.help import USAGES
-from bot.listeners import events, home
+from bot.listeners import events, home, installs
 from bot.listeners.commands import COMMANDS
 from tests.slack_requests import SlackSender
 
@@ -30,7 +30,7 @@ SUBSCRIBED_TYPES = {name.split(".")[0] for name in SUBSCRIBED}
 
 
 def test_the_code_listens_to_exactly_the_subscribed_events() -> None:
-    assert SUBSCRIBED_TYPES == events.EVENT_TYPES | home.EVENT_TYPES
+    assert SUBSCRIBED_TYPES == events.EVENT_TYPES | home.EVENT_TYPES | installs.EVENT_TYPES
 
 
 SAMPLE_EVENTS = {
@@ -43,6 +43,8 @@ SAMPLE_EVENTS = {
         "text": "hello",
         "ts": "1700000000.000100",
     },
+    "app_uninstalled": {"type": "app_uninstalled"},
+    "tokens_revoked": {"type": "tokens_revoked", "tokens": {"oauth": ["U0A"], "bot": []}},
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 
-from bot.listeners import events, home
+from bot.listeners import events, home, installs
 from bot.listeners.commands import COMMANDS
 from bot.web import SLACK_PATH
 
@@ -50,6 +50,9 @@ EVENT_SCOPES = {
     "app_home_opened": frozenset(),
     "message.im": frozenset({"im:history"}),
     "message.mpim": frozenset({"mpim:history"}),
+    # Slack sends these to every app, whatever its scopes.
+    "app_uninstalled": frozenset(),
+    "tokens_revoked": frozenset(),
 }
 WEB_CLIENT_METHODS = {
     name
@@ -120,7 +123,9 @@ def test_every_requested_scope_is_used(manifest: dict[str, Any]) -> None:
 def test_every_subscribed_event_has_a_listener() -> None:
     subscribed = SOCKET_MODE["settings"]["event_subscriptions"]["bot_events"]
     assert set(subscribed) == set(EVENT_SCOPES)
-    assert {name.split(".")[0] for name in subscribed} == events.EVENT_TYPES | home.EVENT_TYPES
+    assert {name.split(".")[0] for name in subscribed} == (
+        events.EVENT_TYPES | home.EVENT_TYPES | installs.EVENT_TYPES
+    )
 
 
 def test_the_http_manifest_is_the_socket_mode_one_with_request_urls() -> None:

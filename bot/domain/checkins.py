@@ -191,12 +191,16 @@ def record_thread_reply(
     author: str,
     hours: WorkingHours,
     now: datetime,
+    team_id: str | None = None,
 ) -> Recorded | None:
     """A member replied in the thread of a check-in post or a nudge. None: not ours, not a
     member, the thread's round is already complete, or nothing new (a second reply by the
-    same member in the same round)."""
+    same member in the same round). With `team_id`, a thread of another workspace's pair is
+    not ours either, whatever its IDs look like."""
     pair = pair_for_thread(session, channel_id=channel_id, thread_ts=thread_ts)
     if pair is None or pair.state not in RUNNING_STATES:
+        return None
+    if team_id is not None and pair.workspace.team_id != team_id:
         return None
     if author == pair.mentor.slack_user_id:
         role = "mentor"

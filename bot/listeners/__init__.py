@@ -12,6 +12,7 @@ from bot.listeners import (
     events,
     everyday,
     home,
+    installs,
     program,
     views,
 )
@@ -26,4 +27,5 @@ def register(app: App) -> None:
     events.register(app)
     home.register(app)
     program.register(app)
+    installs.register(app)
     everyday.register(app)

@@ -37,6 +37,7 @@ def handle_message(request: SlackRequest) -> None:
         author=str(event.get("user", "")),
         hours=request.hours,
         now=request.now,
+        team_id=request.team_id,
     )
     if recorded is None:
         return

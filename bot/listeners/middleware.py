@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 
 from bot.config import Settings
 from bot.listeners.lookups import Lookups
+from bot.store import installations as workspace_queries
 from bot.store.db import SessionFactory
 
 
@@ -29,6 +30,27 @@ def provide_request_services(
         context["session_factory"] = session_factory
         context["read_session_factory"] = read_session_factory
         context["lookups"] = lookups
+        return next()
+
+    return middleware
+
+
+def remember_org_workspaces(session_factory: SessionFactory) -> Callable[..., Any]:
+    """OAuth mode: a request from a workspace reached through an Enterprise Grid org-wide
+    install tells which org the workspace belongs to, so the worker finds the org's token
+    for it. Written once per workspace and process."""
+    known: set[tuple[str, str]] = set()
+
+    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        team_id, enterprise_id = context.team_id, context.enterprise_id
+        org_wide = bool(team_id and enterprise_id and context.is_enterprise_install)
+        if org_wide and (team_id, enterprise_id) not in known:
+            assert team_id and enterprise_id
+            with session_factory.begin() as session:
+                workspace_queries.note_enterprise(
+                    session, team_id=team_id, enterprise_id=enterprise_id
+                )
+            known.add((team_id, enterprise_id))
         return next()
 
     return middleware

@@ -74,9 +74,15 @@ class SlackRequest:
     @property
     def team_id(self) -> str:
         team = self.body.get("team")
-        if isinstance(team, dict):
-            return str(team.get("id", ""))
-        return str(self.body.get("team_id") or team or "")
+        if isinstance(team, dict) and team.get("id"):
+            return str(team["id"])
+        found = self.body.get("team_id") or (team if isinstance(team, str) else None)
+        if not found:
+            # Enterprise Grid: an org-wide install's payload may carry the workspace only on
+            # the user who acted.
+            user = self.body.get("user")
+            found = user.get("team_id") if isinstance(user, dict) else None
+        return str(found or "")
 
     @property
     def user_id(self) -> str:

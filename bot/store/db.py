@@ -57,6 +57,14 @@ def make_read_session_factory(engine: Engine) -> SessionFactory:
     )
 
 
+def read_sessions_like(sessions: SessionFactory) -> SessionFactory:
+    """Read sessions on the same engine as `sessions`."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+        return sessions
+    return make_read_session_factory(bind)
+
+
 def database_is_reachable(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:

@@ -12,7 +12,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairState
+from bot.store.installations import pair_is_installed
+from bot.store.models import (
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Pair,
+    PairState,
+)
 from bot.store.upsert import insert_ignoring_duplicates
 
 _WITH_MEMBERS = (selectinload(Pair.mentee), selectinload(Pair.mentor))
@@ -23,7 +30,7 @@ def pairs_due_for_prompt(session: Session, *, now: datetime, limit: int) -> Sequ
     return (
         session.execute(
             select(Pair)
-            .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now)
+            .where(Pair.state == PairState.ACTIVE, Pair.next_prompt_at <= now, pair_is_installed())
             .order_by(Pair.next_prompt_at)
             .limit(limit)
             .options(*_WITH_MEMBERS)
@@ -47,6 +54,7 @@ def pairs_with_pause_over(
                 Pair.state == PairState.PAUSED,
                 Pair.paused_until <= today_utc + timedelta(days=1),
                 Pair.id > after_id,
+                pair_is_installed(),
             )
             .order_by(Pair.id)
             .limit(limit)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import CheckIn, Pair, PairState, Person
 from bot.store.pairs import WITH_MEMBERS
 
@@ -17,7 +18,7 @@ def alumni_due_for_catch_up(session: Session, *, now: datetime, limit: int) -> S
     return (
         session.execute(
             select(Pair)
-            .where(Pair.state == PairState.ALUMNI, Pair.next_prompt_at <= now)
+            .where(Pair.state == PairState.ALUMNI, Pair.next_prompt_at <= now, pair_is_installed())
             .order_by(Pair.next_prompt_at)
             .limit(limit)
             .options(selectinload(Pair.mentee), selectinload(Pair.mentor))

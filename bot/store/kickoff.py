@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import Pair, PairState
 
 
@@ -17,7 +18,7 @@ def pairs_due_for_kick_off(session: Session, *, now: datetime, limit: int) -> Se
     return (
         session.execute(
             select(Pair)
-            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE)
+            .where(Pair.kick_off_at <= now, Pair.state == PairState.ACTIVE, pair_is_installed())
             .order_by(Pair.kick_off_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

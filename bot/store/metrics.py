@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.store.installations import pair_is_installed
 from bot.store.models import Delivery, DeliveryStatus, Pair, PairState
 
 # Waiting to go out (or being sent): what "the oldest due delivery" is taken from.
@@ -42,12 +43,19 @@ def program_numbers(session: Session, *, now: datetime) -> ProgramNumbers:
             Delivery.finished_at >= now - timedelta(days=1),
         )
     ).scalar_one()
+    # Pairs of a workspace that uninstalled Rounds wait 30 days to be deleted; nothing about
+    # them is the operator's to page on.
+    installed = pair_is_installed()
     pairs = {
         str(state): int(count)
-        for state, count in session.execute(select(Pair.state, func.count()).group_by(Pair.state))
+        for state, count in session.execute(
+            select(Pair.state, func.count()).where(installed).group_by(Pair.state)
+        )
     }
     going_cold = session.execute(
-        select(func.count()).where(Pair.going_cold.is_(True), Pair.state.in_(_LIVE_STATES))
+        select(func.count()).where(
+            Pair.going_cold.is_(True), Pair.state.in_(_LIVE_STATES), installed
+        )
     ).scalar_one()
     return ProgramNumbers(
         deliveries_by_status=deliveries,

@@ -130,6 +130,11 @@ class Workspace(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Enterprise Grid: the org, when Rounds reached this workspace through an org-wide install.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    # When Slack said Rounds was uninstalled here (or its token revoked): no nudges from then
+    # on, and the workspace's data is deleted 30 days later unless Rounds is installed again.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Person(Base):
@@ -374,3 +379,47 @@ class ImportRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_pairs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Installation(Base):
+    """Rounds installed in a workspace, or in a whole Enterprise Grid org ("Add to Slack").
+
+    One row per workspace or org: `installation_key` is the team ID (T…) of a workspace
+    install or the enterprise ID (E…) of an org-wide one. Every token is encrypted with
+    ROUNDS_TOKEN_KEY (bot.tokens); no column holds a token in plain text."""
+
+    __tablename__ = "installations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installation_key: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_url: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
+    app_id: Mapped[str | None] = mapped_column(String(32))
+    token_type: Mapped[str | None] = mapped_column(String(20))
+    bot_id: Mapped[str | None] = mapped_column(String(32))
+    bot_user_id: Mapped[str | None] = mapped_column(String(32))
+    bot_scopes: Mapped[str | None] = mapped_column(Text)
+    bot_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    bot_refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    bot_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    installer_user_id: Mapped[str] = mapped_column(String(32))
+    user_scopes: Mapped[str | None] = mapped_column(Text)
+    user_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    user_refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    user_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OAuthState(Base):
+    """An "Add to Slack" in progress: the OAuth state handed to the browser, kept as a hash
+    until Slack's redirect brings it back (once) or it expires."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

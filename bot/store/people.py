@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from bot.store.models import Pair, PairState, Person, Workspace
 from bot.store.upsert import insert_ignoring_duplicates
@@ -100,6 +100,7 @@ def stale_profiles(
             )
             .order_by(Person.profile_refreshed_at.nulls_first())
             .limit(limit)
+            .options(selectinload(Person.workspace))
         )
         .scalars()
         .all()

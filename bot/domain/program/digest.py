@@ -58,6 +58,8 @@ def plan_digests(
         return 0  # most of the week: not even a query
     planned = 0
     for workspace in people_queries.all_workspaces(session):
+        if workspace.uninstalled_at is not None:
+            continue  # Rounds was uninstalled there: no digests, nothing at all
         attention: Attention | None = None
         for coordinator in people.coordinators(session, workspace=workspace, configured=configured):
             due = digest_time_this_week(coordinator, now=now)

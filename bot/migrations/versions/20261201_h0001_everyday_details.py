@@ -1,7 +1,7 @@
 """everyday details: own working hours, goal numbers per pair, settled prompts
 
 Revision ID: h0001
-Revises: g0001
+Revises: j0001
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "h0001"
-down_revision: str | None = "g0001"
+down_revision: str | None = "j0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
