@@ -110,17 +110,20 @@ def refuse_if_stale(request: SlackRequest, prompt: Delivery, pair: Pair) -> bool
     stale = prompt_state.staleness(request.session, prompt)
     if stale is None:
         return False
+    # The message changes first, so by the time the answer arrives it shows why.
     if stale is Stale.SETTLED:
         note = _note(request, prompt)
+        show_settled(request, prompt, pair, note)
         answer(request, f"This prompt was already handled: {note}. Nothing changed.")
     else:
-        note = "A newer prompt came since; use that one, or the Home tab."
+        show_settled(
+            request, prompt, pair, "A newer prompt came since; use that one, or the Home tab."
+        )
         answer(
             request,
             "This prompt is from an earlier round, so its buttons no longer act. Use the "
             "newest prompt in your check-in space, or the buttons on your Home tab.",
         )
-    show_settled(request, prompt, pair, note)
     return True
 
 
