@@ -41,6 +41,7 @@ class Lifecycle:
         self.budget = budget
         self.stop_requested = threading.Event()
         self._steps: list[_Step] = []
+        self._signal_name: str | None = None
 
     def install_signal_handlers(self) -> Lifecycle:
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -48,10 +49,11 @@ class Lifecycle:
         return self
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        if self.stop_requested.is_set():
-            return  # already stopping, within the deadline
-        log.info("received %s; stopping", signal.Signals(signum).name)
-        self.stop_requested.set()
+        # No logging here: a signal that lands while the main thread is writing a log line
+        # would make the handler's write re-enter the stream and raise. stop() says it.
+        if not self.stop_requested.is_set():
+            self._signal_name = signal.Signals(signum).name
+            self.stop_requested.set()
 
     def on_stop(self, name: str, step: Callable[[float], object]) -> None:
         """Steps run in the order they were added."""
@@ -65,6 +67,8 @@ class Lifecycle:
     def stop(self) -> NoReturn:
         """Run the stop steps side by side within the budget, then exit 0."""
         self.stop_requested.set()
+        if self._signal_name is not None:
+            log.info("received %s; stopping", self._signal_name)
         started = time.monotonic()
         deadline = started + self.budget
         runners = [
