@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.listeners.lookups import Lookups
 from bot.listeners.middleware import provide_request_services, remember_org_workspaces
 from bot.listeners.runtime import report_unhandled_error
+from bot.log_privacy import keep_bodies_out_of_logs
 from bot.metrics import observe_command_latency
 from bot.oauth.setup import bolt_oauth
 from bot.slack_out import make_web_client
@@ -30,6 +31,7 @@ def build_app(
     listener_executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """`listener_executor`: pass one to wait for listeners' work when the process stops."""
+    keep_bodies_out_of_logs()
     # OAuth mode: many workspaces, each request authorized with its workspace's own token.
     oauth = (
         bolt_oauth(settings, session_factory, read_sessions=read_sessions).app_options

@@ -42,13 +42,17 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, joinedload
 
+from bot.blocks import hours as hours_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
 from bot.blocks import program as program_blocks
+from bot.blocks import times
 from bot.blocks.home import GoalLine
+from bot.blocks.times import Zoned
 from bot.domain import goals as goal_rules
 from bot.domain import people, workspaces
 from bot.domain.cadence import WorkingHours
+from bot.domain.hours import clash_to_tell, note_clash_told
 from bot.domain.nudges import (
     Verdict,
     decide,
@@ -90,6 +94,7 @@ from bot.store.outbox import (
     Sent,
     load_pairs,
     mark_sent,
+    note_hours_clash_told,
     open_goals_by_pair,
     release_unposted,
     remember_dm_channels,
@@ -144,6 +149,7 @@ class Outgoing:
     text: str
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
+    tells_hours_clash: bool = False  # once sent, the pair has heard their hours never meet
 
 
 @dataclass
@@ -580,6 +586,7 @@ class Dispatcher:
             session,
             delivery,
             pair,
+            now=now,
             goals=goals_by_pair.get(pair.id, []),
             prompts_before=sent_by_pair.get(pair.id, 0),
         )
@@ -734,6 +741,12 @@ class Dispatcher:
                     ]
                 ),
             )
+            # The pairs that have now been told their hours never meet (bot.domain.hours).
+            note_hours_clash_told(
+                session,
+                pair_ids=[r.ready.pair_id for r in sent if r.ready.outgoing.tells_hours_clash],
+                now=now,
+            )
             remember_dm_channels(
                 session,
                 {
@@ -864,7 +877,7 @@ class Dispatcher:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOT_INSTALLED, now)
             if pair is None:
                 return self._deliver_to_person(session, delivery, route, now)
-            outgoing = self._compose(session, delivery, pair)
+            outgoing = self._compose(session, delivery, pair, now=now)
             if outgoing is None:
                 return self._finish(
                     session, delivery, DeliveryStatus.SKIPPED, "no coordinator to tell", now
@@ -973,7 +986,8 @@ class Dispatcher:
             )
             if not attention:
                 return self._finish(session, delivery, DeliveryStatus.SKIPPED, NOTHING_TO_SAY, now)
-            outgoing = Outgoing([person], *program_blocks.digest(attention))
+            viewer = Zoned(person.slack_user_id, person.tz)
+            outgoing = Outgoing([person], *program_blocks.digest(attention, viewer=viewer))
         return self._post(session, route, delivery, None, outgoing, already=already, now=now)
 
     # --- composing ---------------------------------------------------------------------------
@@ -984,6 +998,7 @@ class Dispatcher:
         delivery: Delivery,
         pair: Pair,
         *,
+        now: datetime,
         goals: Sequence[Goal] | None = None,
         prompts_before: int | None = None,
     ) -> Outgoing | None:
@@ -1000,6 +1015,7 @@ class Dispatcher:
                 GoalLine(goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None)
                 for goal in goals
             ]
+            notices = self._hours_clash_notices(pair, now=now)
             text, blocks = nudge_blocks.prompt(
                 pair_id=pair.id,
                 mentee=mentee,
@@ -1010,18 +1026,31 @@ class Dispatcher:
                     if prompts_before is not None
                     else theme_of_next_prompt(session, pair)
                 ).value,
+                notices=notices,
             )
-            return Outgoing([], text, blocks)
+            return Outgoing([], text, blocks, tells_hours_clash=bool(notices))
         if delivery.kind is DeliveryKind.FOLLOW_UP:
             text, blocks = nudge_blocks.follow_up(mentee=mentee, mentor=mentor)
             return Outgoing([], text, blocks, thread_ts=delivery.thread_ts)
         if delivery.kind is DeliveryKind.GRATITUDE:
             return Outgoing([pair.mentee], *nudge_blocks.gratitude(pair_id=pair.id, mentor=mentor))
         if delivery.kind is DeliveryKind.WELCOME:
+            cadence = cadence_of(pair)
             text, blocks = pair_blocks.welcome(
-                mentee=mentee, mentor=mentor, cadence=cadence_of(pair).describe()
+                mentee=mentee,
+                mentor=mentor,
+                cadence=times.rhythm(
+                    cadence.frequency(),
+                    cadence.weekday,
+                    cadence.at,
+                    owner=Zoned(mentee, pair.mentee.tz),
+                    viewer=None,
+                    others=[Zoned(mentor, pair.mentor.tz)],
+                    reference=now,
+                ),
             )
-            return Outgoing([], text, blocks)
+            notices = self._hours_clash_notices(pair, now=now)
+            return Outgoing([], text, blocks + notices, tells_hours_clash=bool(notices))
         coordinators = self._coordinators(session, pair)
         if not coordinators:
             log.warning(
@@ -1032,6 +1061,19 @@ class Dispatcher:
             mentee=mentee, mentor=mentor, reason=pair.paused_reason or "?"
         )
         return Outgoing(coordinators, text, blocks)
+
+    def _hours_clash_notices(self, pair: Pair, *, now: datetime) -> list[dict[str, Any]]:
+        """Hours that never overlap are told once, with the welcome or the prompt that
+        follows the mentee's hours; marked as told only once that message is out."""
+        clash = clash_to_tell(pair, default=self.hours, now=now, mark=False)
+        if clash is None:
+            return []
+        return hours_blocks.clash_notice(
+            mentee=Zoned(pair.mentee.slack_user_id, pair.mentee.tz),
+            mentor=Zoned(pair.mentor.slack_user_id, pair.mentor.tz),
+            mentee_hours=clash.mentee_hours,
+            mentor_hours=clash.mentor_hours,
+        )
 
     def _coordinators(self, session: Session, pair: Pair) -> list[Person]:
         return list(
@@ -1142,6 +1184,8 @@ class Dispatcher:
         if not reached:
             raise SendFailedError(refused[-1], nothing_posted=not was_in_doubt)
         delivery.channel_id, delivery.ts = channel, ts
+        if outgoing.tells_hours_clash and pair is not None:
+            note_clash_told(pair, now=now)
         self._finish(session, delivery, DeliveryStatus.SENT, "sent", now, commit=False)
         if delivery.kind is DeliveryKind.PROMPT and pair is not None:
             plan_follow_up(

@@ -26,6 +26,7 @@ def test_every_benchmark_runs_at_smoke_scale(
         "Memory",
         "Program tools",
         "reference loop",
+        "Patient-information guard",
     ):
         assert heading in report
     assert "| Rounds | 4 |" in report and "| bare Bolt | 4 |" in report

@@ -115,7 +115,9 @@ def test_student_and_mentor_complete_a_check_in(
     goals = command_text(slack, "/goal", "list", user=MENTOR)
     assert "Draft my personal statement" in goals and "Shadow in surgery" in goals
     status = command_text(slack, "/checkin", "status", user=STUDENT)
-    assert "Last complete check-in: <!date^" in status
+    # Times on the reader's own clock, saying so, with the mentor's (Chicago) clock beside.
+    assert "Last complete check-in: " in status and "your time" in status
+    assert f"for <@{MENTOR}>" in status and "<!date^" not in status
 
     def for_student(call: SlackCall) -> bool:
         return call.args["user_id"] == STUDENT

@@ -216,12 +216,19 @@ def test_with_several_mentors_the_student_is_asked_which(
         for b in reply.json["blocks"]
         if f"<@{OTHER_MENTOR}>" in json.dumps(b) and "accessory" in b
     )
-    press(slack, fake_slack, user=STUDENT, action_id="goal_choose_pair", value=value)
+    response_url = fake_slack.new_response_url()
+    payload = block_action_payload(
+        user=STUDENT, action_id="goal_choose_pair", value=value, response_url=response_url
+    )
+    assert slack.interaction(payload).status == 200
+    # "Adding the goal…" first; "Goal 1 added" once it is saved.
+    fake_slack.wait_for_response(response_url, count=2)
     with database.sessions() as session:
         goal = session.execute(select(Goal)).scalar_one()
         assert (goal.pair_id, goal.number, goal.text) == (second, 1, "Publish a case report")
+    # Goal numbers count within each pair: the first goal with this mentor is goal 1.
     shown = command_text(slack, "/goal", f"add Learn suturing for <@{MENTOR}>", user=STUDENT)
-    assert "Goal 2 added" in shown
+    assert "Goal 1 added" in shown
 
 
 def test_goals_are_seen_by_the_pair_and_nobody_else(

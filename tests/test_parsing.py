@@ -18,6 +18,7 @@ from bot.store.models import CadenceUnit
 
 HOURS = WorkingHours()
 DEFAULT = Cadence()
+TODAY = date(2027, 1, 6)  # a Wednesday
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,7 @@ def test_slack_escaped_mentions_become_user_ids(text: str, user: str, rest: str)
 def test_goal_add_reads_optional_date_and_mentor_at_the_end(
     text: str, goal: str, due: date | None, mentor: str | None
 ) -> None:
-    parsed = parse_goal_add(text)
+    parsed = parse_goal_add(text, today=TODAY)
     assert (parsed.text, parsed.due_on, parsed.mentor_user_id) == (goal, due, mentor)
 
 
@@ -110,5 +111,5 @@ def test_describing_a_cadence() -> None:
 
 
 def test_by_starts_a_due_date_only_before_something_date_shaped() -> None:
-    parsed = parse_goal_add("Read the paper recommended by Patel")
+    parsed = parse_goal_add("Read the paper recommended by Patel", today=TODAY)
     assert (parsed.text, parsed.due_on) == ("Read the paper recommended by Patel", None)

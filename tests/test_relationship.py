@@ -20,6 +20,7 @@ from bot.store.models import Delivery, DeliveryKind, DeliveryStatus, Pair, PairS
 from jobs.dispatcher import Dispatcher
 from jobs.tick import tick
 from sandbox.fake_slack import FakeSlack
+from tests.schools import eventually
 from tests.slack_requests import SlackSender, block_action_payload, view_submission_payload
 from tests.test_journey import (
     MENTOR,
@@ -424,6 +425,8 @@ def test_record_lists_an_ended_and_an_active_mentee_with_a_csv_in_the_dm(
         fake_slack.add_user(user, tz="America/New_York", name=f"Dr {user[-4:]}")
     command_text(slack, "/mentor", f"pair <@{STUDENT}> <@{MENTOR}>", user=COORDINATOR)
     command_text(slack, "/mentor", f"pair <@U0STUDENT2> <@{MENTOR}>", user=COORDINATOR)
+    # The space is opened after the ack: wait for it rather than read it too early.
+    eventually(lambda: the_pair(database).checkin_channel_id is not None, within=10.0)
     space = the_pair(database).checkin_channel_id
     assert space is not None
     complete_a_check_in(slack, fake_slack, space, STUDENT)

@@ -127,7 +127,7 @@ def test_a_student_and_a_mentor_pair_check_in_and_get_a_prompt(
         back=f"/u/{MENTOR}/c/{space}",
     )
     assert 'data-author="U0HART"' in replied.text
-    assert '<span class="reaction">✅ 1</span>' in replied.text  # Rounds recorded the answer
+    assert '<span class="reaction">📝 1</span>' in replied.text  # Rounds noted the answer
 
     started = sandbox.clock.now()
     for _ in range(4):

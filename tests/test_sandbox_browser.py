@@ -187,7 +187,7 @@ def test_a_newcomer_pairs_checks_in_and_sees_a_prompt_after_a_clock_jump(
     type_into(driver, By.XPATH, f"{post}//input[@name='text']", "Good questions. Thursday?")
     click(driver, By.XPATH, f"{post}//button[normalize-space()='Reply']")
     until(driver, lambda d: d.find_element(By.CSS_SELECTOR, ".reply[data-author='U0HART']"))
-    until(driver, lambda d: "✅ 1" in d.find_element(By.CSS_SELECTOR, ".reply .reactions").text)
+    until(driver, lambda d: "📝 1" in d.find_element(By.CSS_SELECTOR, ".reply .reactions").text)
 
     clock_before = driver.find_element(By.ID, "clock-now").text
     for _ in range(4):  # the gratitude reminder may come first, then the prompt

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, mention, modal, plain, section
 from bot.blocks.home import WE_MET, GoalLine, goal_lines
 from bot.blocks.pairs import slack_date
+from bot.blocks.times import Zoned, day, when
 
 FORM = "checkin_form"
 OPEN_FORM = "checkin_open_form"
@@ -52,7 +53,12 @@ def checkin_post(
         blocks.append(section("*Goals that moved*\n" + goal_lines(update.goals_moved)))
     if update.met_on:
         blocks.append(section(f":handshake: We met on {update.met_on}."))
-    blocks.append(context(f"{mention(mentor)}, reply in this thread — Rounds counts your reply."))
+    blocks.append(
+        context(
+            f"{mention(mentor)}, reply in this thread: that closes this check-in for both of "
+            "you, so neither of you gets a reminder about it."
+        )
+    )
     blocks.append(
         actions(button("We met", WE_MET, str(pair_id)), block_id=f"checkin_post_{pair_id}")
     )
@@ -80,8 +86,13 @@ def checkin_modal(
     pairs: Sequence[tuple[int, str]],
     goals: Sequence[GoalLine],
     chosen_pair: int | None = None,
+    goal_choices: Sequence[tuple[str, str]] = (),
+    initial: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """`pairs` are (pair id, mentor's display name); names only label options, never stored."""
+    """`pairs` are (pair id, mentor's display name); names only label options, never stored.
+    With several pairs, `goal_choices` are (value, label) across all of them, so the form
+    still asks which goals moved. `initial` prefills the text fields (an edit after the
+    patient-information guard)."""
     blocks: list[Block] = []
     if len(pairs) > 1 and chosen_pair is None:
         blocks.append(
@@ -111,27 +122,26 @@ def checkin_modal(
                     "action_id": "value",
                     "multiline": True,
                     "max_length": 1000,
+                    **(
+                        {"initial_value": initial[field][:1000]}
+                        if initial and initial.get(field)
+                        else {}
+                    ),
                 },
             }
         )
-    if goals:
+    options = [
+        {"text": plain(f"{goal.number}. {goal.text}"[:75]), "value": str(goal.number)}
+        for goal in goals[:10]
+    ] or [{"text": plain(label[:75]), "value": value} for value, label in goal_choices[:10]]
+    if options:
         blocks.append(
             {
                 "type": "input",
                 "block_id": "goals",
                 "optional": True,
                 "label": plain("Goals that moved"),
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": "value",
-                    "options": [
-                        {
-                            "text": plain(f"{goal.number}. {goal.text}"[:75]),
-                            "value": str(goal.number),
-                        }
-                        for goal in goals[:10]
-                    ],
-                },
+                "element": {"type": "checkboxes", "action_id": "value", "options": options},
             }
         )
     blocks.append(
@@ -166,6 +176,19 @@ class PairStatus:
     last_checkin: datetime | None
     next_nudge: datetime | None
     open_goals: Sequence[GoalLine]
+    # Whose clocks the times are shown on: the reader's, and the other member's.
+    viewer: Zoned | None = None
+    other_zone: Zoned | None = None
+
+
+def _day(item: PairStatus, moment: datetime) -> str:
+    return slack_date(moment, with_time=False) if item.viewer is None else day(moment, item.viewer)
+
+
+def _moment(item: PairStatus, moment: datetime) -> str:
+    if item.viewer is None:
+        return slack_date(moment)
+    return when(moment, item.viewer, [item.other_zone] if item.other_zone else [])
 
 
 def status(items: Sequence[PairStatus]) -> tuple[str, list[Block]]:
@@ -182,11 +205,11 @@ def status(items: Sequence[PairStatus]) -> tuple[str, list[Block]]:
             if item.viewer_is_mentee
             else f"with your mentee {mention(item.other)}"
         )
-        last = slack_date(item.last_checkin, with_time=False) if item.last_checkin else "none yet"
+        last = _day(item, item.last_checkin) if item.last_checkin else "none yet"
         if item.state == "paused":
             upcoming = "paused"
         else:
-            upcoming = slack_date(item.next_nudge) if item.next_nudge else "—"
+            upcoming = _moment(item, item.next_nudge) if item.next_nudge else "—"
         goals = goal_lines(item.open_goals) if item.open_goals else "_none_"
         blocks.append(
             section(

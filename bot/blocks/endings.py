@@ -19,6 +19,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.nudges import SEND_THANKS
 from bot.blocks.pairs import END_CANCEL, END_CONFIRM, PairLine, pair_list, pair_summary, slack_date
+from bot.blocks.times import Zoned, when, when_shared
 
 KEEP_IN_TOUCH = "ending_keep_in_touch"
 Message = tuple[str, list[Block]]
@@ -62,10 +63,20 @@ def together_line(together: Together, *, bold: str = "*") -> str:
     )
 
 
-def kept_in_touch_line(*, kept: str, other: str, first_catch_up: datetime | None) -> str:
-    """What a member sees after pressing "Keep in touch": `kept` is waiting or alumni."""
+def _catch_up_time(moment: datetime, zones: Sequence[Zoned]) -> str:
+    """On the reader's clock (`zones[0]`, with the other member's beside), saying so."""
+    if not zones:
+        return slack_date(moment)
+    return when(moment, zones[0], zones[1:])
+
+
+def kept_in_touch_line(
+    *, kept: str, other: str, first_catch_up: datetime | None, zones: Sequence[Zoned] = ()
+) -> str:
+    """What a member sees after pressing "Keep in touch": `kept` is waiting or alumni.
+    `zones`: the reader's, then the other member's."""
     if kept == "alumni":
-        when = f", the first {slack_date(first_catch_up)}" if first_catch_up else ""
+        when = f", the first {_catch_up_time(first_catch_up, zones)}" if first_catch_up else ""
         return (
             f":white_check_mark: You and {mention(other)} are keeping in touch: a catch-up in "
             f"your check-in space every 6 months{when}."
@@ -77,14 +88,21 @@ def kept_in_touch_line(*, kept: str, other: str, first_catch_up: datetime | None
 
 
 def _keep_in_touch_part(
-    *, pair_id: int, kept: str | None, other: str, first_catch_up: datetime | None
+    *,
+    pair_id: int,
+    kept: str | None,
+    other: str,
+    first_catch_up: datetime | None,
+    zones: Sequence[Zoned] = (),
 ) -> Block:
     if kept is None:
         return actions(
             button("Keep in touch", KEEP_IN_TOUCH, str(pair_id)),
             block_id=f"keep_in_touch_{pair_id}",
         )
-    return context(kept_in_touch_line(kept=kept, other=other, first_catch_up=first_catch_up))
+    return context(
+        kept_in_touch_line(kept=kept, other=other, first_catch_up=first_catch_up, zones=zones)
+    )
 
 
 def mentee_wrap_up(
@@ -93,6 +111,7 @@ def mentee_wrap_up(
     mentor: str,
     kept: str | None = None,
     first_catch_up: datetime | None = None,
+    zones: Sequence[Zoned] = (),
 ) -> Message:
     text = f":mortar_board: Your mentorship with {mention(mentor)} has ended in Rounds."
     blocks: list[Block] = [
@@ -106,7 +125,7 @@ def mentee_wrap_up(
         ),
         section(HOW_KEEPING_IN_TOUCH_WORKS),
         _keep_in_touch_part(
-            pair_id=pair_id, kept=kept, other=mentor, first_catch_up=first_catch_up
+            pair_id=pair_id, kept=kept, other=mentor, first_catch_up=first_catch_up, zones=zones
         ),
         section(PAY_IT_FORWARD),
     ]
@@ -120,6 +139,7 @@ def mentor_wrap_up(
     together: Together,
     kept: str | None = None,
     first_catch_up: datetime | None = None,
+    zones: Sequence[Zoned] = (),
 ) -> Message:
     text = f":mortar_board: Thank you for mentoring {mention(mentee)}."
     return text, [
@@ -129,7 +149,7 @@ def mentor_wrap_up(
         ),
         section(HOW_KEEPING_IN_TOUCH_WORKS),
         _keep_in_touch_part(
-            pair_id=pair_id, kept=kept, other=mentee, first_catch_up=first_catch_up
+            pair_id=pair_id, kept=kept, other=mentee, first_catch_up=first_catch_up, zones=zones
         ),
         context(
             "`/mentor record` lists every mentee you've had, with a CSV file for your promotion "
@@ -147,10 +167,14 @@ def other_wants_to_keep_in_touch(*, who: str) -> Message:
     return text, [section(text)]
 
 
-def now_alumni(*, mentee: str, mentor: str, first_catch_up: datetime) -> Message:
+def now_alumni(
+    *, mentee: str, mentor: str, first_catch_up: datetime, zones: Sequence[Zoned] = ()
+) -> Message:
+    """Posted in the space both read: each member's clock when `zones` are given."""
+    first = when_shared(first_catch_up, zones) if zones else slack_date(first_catch_up)
     text = (
         f":handshake: {mention(mentee)} and {mention(mentor)}, you're keeping in touch. "
-        f"Rounds will check in here every 6 months, the first time {slack_date(first_catch_up)}."
+        f"Rounds will check in here every 6 months, the first time {first}."
     )
     return text, [
         section(text),
@@ -220,6 +244,7 @@ class PastLine:
     goals: Sequence[PastGoal] = ()
     can_keep_in_touch: bool = False  # the viewer has not said yes, and still can
     waiting_for_other: bool = False  # the viewer said yes; the other has not
+    zones: Sequence[Zoned] = ()  # the viewer's, then the other member's
 
 
 GOAL_MARKS = {"done": ":white_check_mark:", "dropped": ":heavy_minus_sign:", "open": "•"}
@@ -230,7 +255,7 @@ def past_summary(line: PastLine) -> str:
     ended = line.ended.isoformat() if line.ended else "—"
     parts = [f"*{mention(line.other)}* — {role} · {line.started.isoformat()} to {ended}"]
     if line.state == "alumni":
-        catch = slack_date(line.next_catch_up) if line.next_catch_up else "—"
+        catch = _catch_up_time(line.next_catch_up, line.zones) if line.next_catch_up else "—"
         parts.append(f":handshake: Keeping in touch — next catch-up {catch}")
     elif line.waiting_for_other:
         parts.append(f"Ended · you'd like to keep in touch; waiting for {mention(line.other)}")

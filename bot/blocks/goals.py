@@ -92,3 +92,22 @@ def add_goal_modal(*, pair_id: int, mentor: str) -> dict[str, object]:
             },
         ],
     )
+
+
+CHOOSE_GOAL = "goal_choose_to_close"
+
+
+def choose_goal(
+    *, number: int, verb: str, choices: Sequence[tuple[int, str]]
+) -> tuple[str, list[Block]]:
+    """Goal `number` exists with several mentors: which one? Each button names one goal."""
+    text = f"You have a goal {number} with several mentors. Which one is {verb}?"
+    blocks: list[Block] = [section(text)]
+    for goal_id, mentor in choices[:MAX_BUTTONS]:
+        choice = section(f"Goal {number} with {mention(mentor)}")
+        choice["accessory"] = button(
+            "This one", CHOOSE_GOAL, json.dumps({"goal": goal_id, "verb": verb})
+        )
+        blocks.append(choice)
+    blocks.append(context(f"Next time: `/goal {verb} {number} for @mentor`."))
+    return text, blocks

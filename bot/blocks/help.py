@@ -45,16 +45,17 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "/mentor",
         "cadence",
-        "/mentor cadence @other weekly|every N weeks|monthly [on <weekday>] [at <HH:MM>]",
+        "/mentor cadence @other weekly|every N weeks|monthly [on <weekday>] [at <time>]",
         "change how often the two of you check in (weekly up to every 8 weeks)",
         "/mentor cadence @Dr. Patel every 3 weeks on Thursday at 16:00",
     ),
     Usage(
         "/mentor",
         "pause",
-        "/mentor pause @other until YYYY-MM-DD  ·  /mentor pause @other for N weeks",
-        "no nudges until then; the other person is told",
-        "/mentor pause @Dr. Patel for 3 weeks",
+        "/mentor pause @other until YYYY-MM-DD  ·  /mentor pause @other for N weeks [— reason]",
+        "no nudges until then; the other person is told (with your reason, which Rounds "
+        "does not keep)",
+        "/mentor pause @Dr. Patel for 3 weeks — ICU nights",
     ),
     Usage(
         "/mentor",
@@ -94,6 +95,13 @@ USAGES: tuple[Usage, ...] = (
         "check-ins completed, thanks received — with a CSV file in your DM",
         "/mentor record",
         who="mentors",
+    ),
+    Usage(
+        "/mentor",
+        "hours",
+        "/mentor hours HH:MM-HH:MM  ·  /mentor hours default",
+        "your own working hours, in your time zone; nudges to you stay inside them",
+        "/mentor hours 07:00-15:00",
     ),
     Usage(
         "/mentor",
@@ -147,9 +155,10 @@ USAGES: tuple[Usage, ...] = (
     Usage(
         "/goal",
         "add",
-        "/goal add <text> [by YYYY-MM-DD] [for @mentor]",
-        "add a goal; name the mentor when you have several",
-        "/goal add Draft my personal statement by 2027-03-01 for @Dr. Patel",
+        "/goal add <text> [by <date>] [for @mentor]",
+        "add a goal; the date may be 2027-03-01, Friday, next Friday or Mar 15; name the "
+        "mentor when you have several",
+        "/goal add Draft my personal statement by Friday for @Dr. Patel",
     ),
     Usage(
         "/goal",
@@ -158,8 +167,14 @@ USAGES: tuple[Usage, ...] = (
         "your open goals, numbered, and goals done in the last 90 days",
         "/goal list",
     ),
-    Usage("/goal", "done", "/goal done <n>", "mark goal n done", "/goal done 2"),
-    Usage("/goal", "drop", "/goal drop <n>", "drop goal n", "/goal drop 3"),
+    Usage(
+        "/goal",
+        "done",
+        "/goal done <n> [for @mentor]",
+        "mark goal n done (goal numbers count within each pair)",
+        "/goal done 2",
+    ),
+    Usage("/goal", "drop", "/goal drop <n> [for @mentor]", "drop goal n", "/goal drop 3"),
     Usage(
         "/checkin",
         "",
@@ -174,6 +189,13 @@ USAGES: tuple[Usage, ...] = (
         "with no text: open a form (which pair, what's on your mind, what you'd like feedback "
         'on, goals, "we met")',
         "/checkin",
+    ),
+    Usage(
+        "/checkin",
+        "delete",
+        "/checkin delete",
+        "delete your newest check-in post while nobody has answered it",
+        "/checkin delete",
     ),
     Usage(
         "/checkin",

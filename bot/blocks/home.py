@@ -9,11 +9,16 @@ from datetime import datetime
 from bot.blocks.common import Block, actions, button, context, divider, header, mention, section
 from bot.blocks.pairs import PairLine, pair_summary, slack_date
 from bot.blocks.program import attention_blocks, tools_blocks
+from bot.blocks.times import Zoned, day
 from bot.domain.program.attention import Attention, Reason
 
 CHECKIN = "home_checkin"
 ADD_GOAL = "home_add_goal"
 WE_MET = "checkin_we_met"
+RHYTHM = "home_rhythm"
+PAUSE = "home_pause"
+RESUME = "home_resume"
+END = "home_end"
 VIEW_LIMIT = 100
 MAX_PAIRS_SHOWN = 12
 
@@ -72,6 +77,13 @@ def _pair_blocks(pair: HomePair) -> list[Block]:
             buttons.append(button("Check in", CHECKIN, str(pair.pair_id), style="primary"))
             buttons.append(button("Add a goal", ADD_GOAL, str(pair.pair_id)))
         buttons.append(button("We met", WE_MET, str(pair.pair_id)))
+        # Rhythm, pause and end through forms with user, date and time pickers.
+        buttons.append(button("Rhythm", RHYTHM, str(pair.pair_id)))
+        if pair.line.state == "paused":
+            buttons.append(button("Resume", RESUME, str(pair.pair_id)))
+        else:
+            buttons.append(button("Pause", PAUSE, str(pair.pair_id)))
+        buttons.append(button("End", END, str(pair.pair_id)))
         blocks.append(actions(*buttons, block_id=f"home_pair_{pair.pair_id}"))
     return blocks
 
@@ -83,12 +95,17 @@ def home_view(
     program: Program | None,
     history: Sequence[Block] = (),
     directory: Sequence[Block] = (),
+    viewer: Zoned | None = None,
 ) -> dict[str, object]:
     """`history` (past pairs) and `directory` (the mentor pool, for coordinators) come built."""
     blocks: list[Block] = [header("Your mentorship")]
     if not pairs and program is not None:
+        # A coordinator runs the program; nobody tells them to go and find a mentor.
         blocks.append(
-            section("You coordinate the program; your own pairs would show here. `/mentor help`")
+            section(
+                "You coordinate the program: it is below, and your own pairs would show here "
+                "— you have no mentorship pairs of your own. `/mentor help`"
+            )
         )
     elif not pairs and history:
         blocks.append(
@@ -113,7 +130,8 @@ def home_view(
     if recent:
         blocks.append(divider())
         lines = [
-            f"{slack_date(item.when, with_time=False)} — with {mention(item.other)}: "
+            f"{day(item.when, viewer) if viewer else slack_date(item.when, with_time=False)}"
+            f" — with {mention(item.other)}: "
             + ("complete :white_check_mark:" if item.complete else "waiting for a reply")
             for item in recent
         ]
@@ -138,7 +156,7 @@ def home_view(
         if program.attention is not None:
             tools = tools_blocks()
             budget = VIEW_LIMIT - len(blocks) - len(tools) - len(directory) - 1
-            blocks.extend(attention_blocks(program.attention, budget=budget))
+            blocks.extend(attention_blocks(program.attention, budget=budget, viewer=viewer))
             blocks.extend(tools)
         elif program.going_cold:
             cold = [

@@ -38,8 +38,10 @@ def prompt(
     mentor: str,
     goals: Sequence[GoalLine],
     theme: str = DEFAULT_THEME,
+    notices: Sequence[Block] = (),
 ) -> Message:
-    """A check-in prompt; `theme` (bot.domain.themes) decides what this round is about."""
+    """A check-in prompt; `theme` (bot.domain.themes) decides what this round is about;
+    `notices` (the hours clash, told once) go before the buttons."""
     chosen = theme_text(theme)
     greeting = f":wave: Time to check in, {mention(mentee)} and {mention(mentor)}!"
     text = greeting if theme == DEFAULT_THEME else f"{greeting} This round: {chosen.title}."
@@ -48,6 +50,7 @@ def prompt(
         blocks.append(section("*Open goals*\n" + goal_lines(goals)))
     else:
         blocks.append(context("No goals yet — `/goal add …` gives your conversations a direction."))
+    blocks.extend(notices)
     blocks.append(
         actions(
             button("We met", WE_MET, str(pair_id), style="primary"),
@@ -60,9 +63,11 @@ def prompt(
 
 
 def follow_up(*, mentee: str, mentor: str) -> Message:
+    """A kind reminder in the prompt's thread. It names the student only: an attending is not
+    called out in front of their student (`mentor` is kept for callers and future wording)."""
     text = (
-        f"A gentle nudge, {mention(mentee)} and {mention(mentor)}: a quick note here keeps "
-        'things moving — even "busy week, let\'s talk next time" counts. :seedling:'
+        f"A gentle nudge, {mention(mentee)}: a quick note in this thread keeps things moving "
+        'for both of you — even "busy week, let\'s talk next time" counts. :seedling:'
     )
     return text, [section(text)]
 

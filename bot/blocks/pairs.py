@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.blocks.common import Block, actions, button, context, mention, section
+from bot.blocks.times import Zoned, day, when
 
 ACCEPT = "pair_accept"
 DECLINE = "pair_decline"
@@ -80,6 +81,19 @@ class PairLine:
     next_nudge: datetime | None
     paused_until: str | None = None
     going_cold: bool = False
+    # Whose clocks the times are shown on: the reader's own, and the other member's.
+    viewer: Zoned | None = None
+    other_zone: Zoned | None = None
+
+
+def _shown_time(line: PairLine, moment: datetime) -> str:
+    if line.viewer is None:
+        return slack_date(moment)
+    return when(moment, line.viewer, [line.other_zone] if line.other_zone else [])
+
+
+def _shown_day(line: PairLine, moment: datetime) -> str:
+    return slack_date(moment, with_time=False) if line.viewer is None else day(moment, line.viewer)
 
 
 def pair_summary(line: PairLine) -> str:
@@ -92,9 +106,9 @@ def pair_summary(line: PairLine) -> str:
     parts = [f"*{mention(line.other)}* — {role} · {state}"]
     if line.state != "pending":
         parts.append(f"Rhythm: {line.cadence}")
-        last = slack_date(line.last_checkin, with_time=False) if line.last_checkin else "none yet"
+        last = _shown_day(line, line.last_checkin) if line.last_checkin else "none yet"
         parts.append(f"Last check-in: {last}")
-        nudge = slack_date(line.next_nudge) if line.next_nudge else "—"
+        nudge = _shown_time(line, line.next_nudge) if line.next_nudge else "—"
         parts.append(f"Next nudge: {nudge}")
     if line.going_cold:
         parts.append(":snowflake: going cold — two prompts in a row went unanswered")

@@ -19,6 +19,7 @@ from bot.blocks.common import (
     section,
 )
 from bot.blocks.pairs import slack_date
+from bot.blocks.times import Zoned, day
 from bot.domain.program.attention import Attention, AttentionItem, Reason
 
 NUDGE = "attention_nudge"
@@ -45,8 +46,13 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _item_text(item: AttentionItem) -> str:
-    last = slack_date(item.last_checkin, with_time=False) if item.last_checkin else "none yet"
+def _item_text(item: AttentionItem, viewer: Zoned | None = None) -> str:
+    if item.last_checkin is None:
+        last = "none yet"
+    elif viewer is not None:
+        last = day(item.last_checkin, viewer)  # the date where the coordinator is
+    else:
+        last = slack_date(item.last_checkin, with_time=False)
     if item.reason is Reason.PAUSED_BY_ERROR:
         what = f"paused {_plural(item.days, 'day')} ago: Slack said `{item.detail}`"
     elif item.reason is Reason.GOING_COLD:
@@ -61,12 +67,15 @@ def _item_text(item: AttentionItem) -> str:
     )
 
 
-def _item_blocks(item: AttentionItem) -> list[Block]:
+def _item_blocks(item: AttentionItem, viewer: Zoned | None = None) -> list[Block]:
     value = json.dumps({"pair": item.pair_id, "reason": item.reason.value})
     buttons = [button("Nudge", NUDGE, value)]
     if item.live:
         buttons.append(button("End", END, value, style="danger"))
-    return [section(_item_text(item)), actions(*buttons, block_id=f"attention_{item.pair_id}")]
+    return [
+        section(_item_text(item, viewer)),
+        actions(*buttons, block_id=f"attention_{item.pair_id}"),
+    ]
 
 
 def counts_line(attention: Attention) -> str:
@@ -78,7 +87,9 @@ def counts_line(attention: Attention) -> str:
     return "\n".join(parts)
 
 
-def attention_blocks(attention: Attention, *, budget: int) -> list[Block]:
+def attention_blocks(
+    attention: Attention, *, budget: int, viewer: Zoned | None = None
+) -> list[Block]:
     """The "needs attention" list in at most `budget` blocks: counts, then the most urgent
     items, then how many more there are."""
     if not attention:
@@ -89,7 +100,7 @@ def attention_blocks(attention: Attention, *, budget: int) -> list[Block]:
     room = max(0, (budget - len(blocks) - 1) // 2)
     shown = attention.items[:room]
     for item in shown:
-        blocks.extend(_item_blocks(item))
+        blocks.extend(_item_blocks(item, viewer))
     more = attention.total - len(shown)
     if more > 0:
         blocks.append(context(f"…and {more:,} more. The most urgent come first."))
@@ -111,13 +122,13 @@ def tools_blocks() -> list[Block]:
     ]
 
 
-def digest(attention: Attention) -> tuple[str, list[Block]]:
+def digest(attention: Attention, *, viewer: Zoned | None = None) -> tuple[str, list[Block]]:
     """Monday's DM: fits chat.postMessage's 50 blocks at any program size."""
     text = (
         f":clipboard: Rounds weekly digest: {_plural(attention.total, 'pair')} need your attention"
     )
     blocks: list[Block] = [header("Rounds weekly digest")]
-    blocks.extend(attention_blocks(attention, budget=40))
+    blocks.extend(attention_blocks(attention, budget=40, viewer=viewer))
     blocks.append(context("Your Home tab has the same list. `/mentor digest off` stops this DM."))
     return text, blocks
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import UserError
+from bot.domain.words import parse_clock, parse_count
 from bot.store.models import CadenceUnit
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -37,14 +38,15 @@ class Cadence:
     weekday: int = 1  # Tuesday
     at: time = time(9, 0)
 
-    def describe(self) -> str:
+    def frequency(self) -> str:
         if self.unit is CadenceUnit.MONTH:
-            every = "monthly"
-        elif self.interval == 1:
-            every = "weekly"
-        else:
-            every = f"every {self.interval} weeks"
-        return f"{every} on {WEEKDAYS[self.weekday]} at {self.at:%H:%M}"
+            return "monthly"
+        if self.interval == 1:
+            return "weekly"
+        return f"every {self.interval} weeks"
+
+    def describe(self) -> str:
+        return f"{self.frequency()} on {WEEKDAYS[self.weekday]} at {self.at:%H:%M}"
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -56,7 +58,9 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def _weekday(word: str) -> int:
-    word = word.lower()
+    word = word.lower().rstrip(",.")
+    if word.endswith("s") and word[:-1] in {name.lower() for name in WEEKDAYS}:
+        word = word[:-1]  # "on Thursdays"
     for index, name in enumerate(WEEKDAYS):
         if len(word) >= 3 and name.lower().startswith(word):
             return index
@@ -64,55 +68,69 @@ def _weekday(word: str) -> int:
 
 
 def _clock(text: str, hours: WorkingHours) -> time:
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise UserError(f"{text!r} is not a time; use 24-hour HH:MM.", example=CADENCE_EXAMPLE)
-    moment = time(int(match[1]), int(match[2]))
+    moment = parse_clock(text, example=CADENCE_EXAMPLE)
     if not hours.contains(moment):
         raise UserError(
-            f"Nudges go out in working hours, {hours.start:%H:%M}–{hours.end:%H:%M}; "
-            f"{moment:%H:%M} is outside them.",
+            f"Nudges go out in working hours, {hours.start:%H:%M}–{hours.end:%H:%M} in the "
+            f"mentee's zone; {moment:%H:%M} is outside them.",
             example=CADENCE_EXAMPLE,
         )
     return moment
 
 
-_CADENCE = re.compile(
+# "weekly", "every week", "every two weeks", "every other week", "fortnightly", "monthly",
+# then "on <weekday>" and "at <time>" in either order; the time may hold a space ("7:30 pm").
+_EVERY = re.compile(
     r"^(?:(?P<weekly>weekly|every\s+week)|(?P<monthly>monthly|every\s+month)"
-    r"|every\s+(?P<n>\S+)\s+weeks?)"
-    r"(?:\s+on\s+(?P<weekday>\S+))?(?:\s+at\s+(?P<at>\S+))?$",
+    r"|(?P<fortnightly>fortnightly|every\s+other\s+week)"
+    r"|every\s+(?P<n>\S+)\s+weeks?)(?P<rest>(?:\s.*)?)$",
     re.IGNORECASE,
 )
+_ON = re.compile(r"\bon\s+(?P<weekday>\S+)", re.IGNORECASE)
+_AT = re.compile(r"\bat\s+(?P<at>.+?)(?=\s+on\s|$)", re.IGNORECASE)
 
 
 def parse_cadence(text: str, *, current: Cadence, hours: WorkingHours) -> Cadence:
-    """Parse `weekly|every N weeks|monthly [on <weekday>] [at <HH:MM>]`; omitted parts stay."""
-    match = _CADENCE.match(" ".join(text.split()))
+    """Parse `weekly|every N weeks|monthly [on <weekday>] [at <time>]`; omitted parts stay.
+    Numbers may be words (`every two weeks`), times may be `7pm` or `7:30 pm`. `hours` are
+    the mentee's: the prompt follows their zone."""
+    match = _EVERY.match(" ".join(text.split()))
+    problem = UserError(
+        "Say how often: weekly, every N weeks (2 to 8) or monthly, optionally with "
+        "a weekday and a time.",
+        example=CADENCE_EXAMPLE,
+    )
     if not match:
-        raise UserError(
-            "Say how often: weekly, every N weeks (2 to 8) or monthly, optionally with "
-            "a weekday and a time.",
-            example=CADENCE_EXAMPLE,
-        )
+        raise problem
+    rest = match["rest"].strip()
+    on, at = _ON.search(rest), _AT.search(rest)
+    leftover = rest
+    for found in (on, at):
+        if found is not None:
+            leftover = leftover.replace(found.group(0), " ", 1)
+    if leftover.strip():
+        raise problem
     unit, interval = CadenceUnit.WEEK, 1
     if match["monthly"]:
         unit = CadenceUnit.MONTH
+    elif match["fortnightly"]:
+        interval = 2
     elif match["n"]:
-        weeks = match["n"]
-        if not (weeks.isascii() and weeks.isdigit()) or not 1 <= int(weeks) <= MAX_WEEKS:
+        weeks = parse_count(match["n"])
+        if weeks is None or not 1 <= weeks <= MAX_WEEKS:
             raise UserError(
                 f"Check-ins can be weekly up to every {MAX_WEEKS} weeks; "
                 f"{match['n']!r} weeks is outside that.",
                 example=CADENCE_EXAMPLE,
             )
-        interval = int(match["n"])
-    weekday = _weekday(match["weekday"]) if match["weekday"] else current.weekday
+        interval = weeks
+    weekday = _weekday(on["weekday"]) if on else current.weekday
     if weekday >= 5:
         raise UserError(
             "Nudges go out on weekdays only; pick Monday to Friday.", example=CADENCE_EXAMPLE
         )
-    at = _clock(match["at"], hours) if match["at"] else current.at
-    return Cadence(unit=unit, interval=interval, weekday=weekday, at=at)
+    moment = _clock(at["at"], hours) if at else current.at
+    return Cadence(unit=unit, interval=interval, weekday=weekday, at=moment)
 
 
 def add_months(day: date, months: int) -> date:

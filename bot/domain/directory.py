@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cadence import WorkingHours, next_working_moment, zone
 from bot.domain.errors import UserError
+from bot.domain.hours import hours_of
 from bot.domain.pairs import CAPACITY_STATES, LIVE_STATES, mentor_capacity
 from bot.store import deliveries
 from bot.store import directory as directory_queries
@@ -172,7 +173,11 @@ def plan_pay_it_forward(
         pair_id=pair.id,
         kind=DeliveryKind.PAY_IT_FORWARD,
         period=PAY_IT_FORWARD_PERIOD,
-        due_at=next_working_moment(first_checkin_at + PAY_IT_FORWARD_AFTER, mentee_zone, hours),
+        due_at=next_working_moment(
+            first_checkin_at + PAY_IT_FORWARD_AFTER,
+            mentee_zone,
+            hours_of(pair.mentee, default=hours),
+        ),
         now=now,
     )
 

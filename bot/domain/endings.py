@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain import pairs
 from bot.domain.cadence import WorkingHours, add_months, is_working_day, next_working_moment, zone
 from bot.domain.errors import UserError
+from bot.domain.hours import hours_of
 from bot.domain.nudges import plan_wrap_up
 from bot.domain.pairs import LIVE_STATES
 from bot.domain.schedule import prompt_instant_on
@@ -67,7 +68,7 @@ def plan_wrap_ups(session: Session, *, pair: Pair, hours: WorkingHours, now: dat
         pair_id=pair.id,
         kind=DeliveryKind.MENTOR_WRAP_UP,
         period="end",
-        due_at=next_working_moment(now, zone(pair.mentor.tz), hours),
+        due_at=next_working_moment(now, zone(pair.mentor.tz), hours_of(pair.mentor, default=hours)),
         now=now,
     )
     return True

@@ -1,4 +1,4 @@
-"""A mentee's goals: numbered per mentee (stable), each tied to one pair."""
+"""A mentee's goals: each tied to one pair, numbered within it (stable: "goal 3" stays 3)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
 from bot.store import goals as goal_queries
-from bot.store import people as people_queries
-from bot.store.models import Goal, GoalStatus, Pair, PairState, Person
+from bot.store import pairs as pair_queries
+from bot.store.models import Goal, GoalStatus, Pair, PairState
 
 MAX_GOAL_LENGTH = 300
 RECENTLY_DONE = timedelta(days=90)
@@ -53,10 +53,10 @@ def add_goal(
         raise UserError(
             f"{due_on.isoformat()} has passed; pick a date from today on.", example=GOAL_EXAMPLE
         )
-    # Numbers are never reused, so "goal 3" means the same goal in every message. Two
-    # goals added at once must not both take the next number.
-    people_queries.lock(session, person_id=pair.mentee_id)
-    highest = goal_queries.highest_number(session, mentee_id=pair.mentee_id)
+    # Numbers are never reused within a pair, so "goal 3" means the same goal in every
+    # message. Two goals added at once must not both take the next number.
+    pair_queries.lock(session, pair)
+    highest = goal_queries.highest_number(session, pair_id=pair.id)
     goal = Goal(
         pair=pair,
         mentee_id=pair.mentee_id,
@@ -89,18 +89,29 @@ def open_goals_of_pair(session: Session, pair: Pair) -> Sequence[Goal]:
     return goal_queries.of_pair(session, pair_id=pair.id, status=GoalStatus.OPEN)
 
 
-def close_goal(
-    session: Session, *, mentee: Person, number: int, status: GoalStatus, now: datetime
-) -> Goal:
-    verb = "done" if status is GoalStatus.DONE else "drop"
-    goal = goal_queries.by_number(session, mentee_id=mentee.id, number=number)
-    if goal is None or goal.pair.state not in (PairState.ACTIVE, PairState.PAUSED):
+def goals_numbered(session: Session, *, pairs: Sequence[Pair], number: int) -> Sequence[Goal]:
+    """Goal `number` in each of the mentee's running `pairs` that has one."""
+    running = [pair.id for pair in pairs if pair.state in (PairState.ACTIVE, PairState.PAUSED)]
+    return goal_queries.by_number(session, pair_ids=running, number=number)
+
+
+def pick_goal(goals: Sequence[Goal], *, number: int, verb: str) -> Goal | None:
+    """The goal meant by `/goal <verb> <number>` among the same number in several pairs: the
+    only one, or the only open one. None: ambiguous, ask which mentor."""
+    if not goals:
         raise UserError(
             f"You have no goal {number}. `/goal list` shows your goals and their numbers.",
             example=f"/goal {verb} 1",
         )
+    if len(goals) == 1:
+        return goals[0]
+    still_open = [goal for goal in goals if goal.status is GoalStatus.OPEN]
+    return still_open[0] if len(still_open) == 1 else None
+
+
+def close_goal(goal: Goal, *, status: GoalStatus, now: datetime) -> Goal:
     if goal.status is not GoalStatus.OPEN:
-        raise UserError(f"Goal {number} is already {goal.status.value}.", example="/goal list")
+        raise UserError(f"Goal {goal.number} is already {goal.status.value}.", example="/goal list")
     goal.status = status
     goal.closed_at = now
     return goal

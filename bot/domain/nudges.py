@@ -23,6 +23,7 @@ from bot.domain.cadence import (
     next_working_moment,
     zone,
 )
+from bot.domain.hours import hours_of, pair_members, prompt_instant
 from bot.domain.program.calendar import WEEKDAYS, WorkingCalendar
 from bot.domain.schedule import PairSchedule, cadence_of, first_prompt_from, prompt_instant_on
 from bot.store import checkins as checkin_queries
@@ -300,16 +301,14 @@ def follow_up_due(
     calendar: WorkingCalendar = WEEKDAYS,
 ) -> datetime:
     """Three working days after a prompt sent `now` (blackout days don't count), at the same
-    local time."""
-    tz = zone(pair.mentee.tz)
-    sent_local = prompt.due_at.astimezone(tz)
+    local time — moved into both members' own hours like the prompt itself."""
+    mentee, mentor = pair_members(pair, default=hours)
+    sent_local = prompt.due_at.astimezone(mentee.tz)
     day = calendar.add_working_days(
-        max(sent_local.date(), now.astimezone(tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
+        max(sent_local.date(), now.astimezone(mentee.tz).date()), FOLLOW_UP_AFTER_WORKING_DAYS
     )
     moment = sent_local.time().replace(tzinfo=None)
-    if not hours.contains(moment):
-        moment = hours.start
-    return local_instant(day, moment, tz)
+    return prompt_instant(day, moment, mentee=mentee, mentor=mentor)
 
 
 def plan_follow_up(
@@ -347,15 +346,16 @@ def plan_gratitude(
         due_after=now - GRATITUDE_COOLDOWN,
     ):
         return False
-    mentee_zone = zone(pair.mentee.tz)
-    day = next_working_day(now.astimezone(mentee_zone).date())
-    moment = pair.cadence_time if hours.contains(pair.cadence_time) else hours.start
+    mentee, _ = pair_members(pair, default=hours)
+    day = next_working_day(now.astimezone(mentee.tz).date())
+    own = mentee.hours
+    moment = pair.cadence_time if own.contains(pair.cadence_time) else own.start
     return deliveries.add_delivery(
         session,
         pair_id=pair.id,
         kind=DeliveryKind.GRATITUDE,
         period=f"checkin-{checkin.id}",
-        due_at=local_instant(day, moment, mentee_zone),
+        due_at=local_instant(day, moment, mentee.tz),
         now=now,
     )
 
@@ -370,7 +370,7 @@ def plan_wrap_up(session: Session, *, pair: Pair, hours: WorkingHours, now: date
         pair_id=pair.id,
         kind=DeliveryKind.WRAP_UP,
         period="end",
-        due_at=next_working_moment(now, zone(pair.mentee.tz), hours),
+        due_at=next_working_moment(now, zone(pair.mentee.tz), hours_of(pair.mentee, default=hours)),
         now=now,
     )
 
@@ -419,9 +419,10 @@ def _after_blackout(
     if delivery.kind is DeliveryKind.PROMPT:
         return prompt_outside_blackouts(pair, now, hours=hours, calendar=calendar)
     tz = zone(pair.mentee.tz)
+    own = hours_of(pair.mentee, default=hours)  # gratitude and wrap-ups reach the mentee
     moment = delivery.due_at.astimezone(tz).time().replace(tzinfo=None)
-    if not hours.contains(moment):
-        moment = hours.start
+    if not own.contains(moment):
+        moment = own.start
     day = now.astimezone(tz).date()
     for _ in range(MAX_COLLAPSED_PERIODS):
         day = calendar.next_working_day(day)
@@ -461,6 +462,10 @@ def decide(
             return Decision(Verdict.SKIP, "its prompt was not sent")
         if answered_since(session, pair, prompt.finished_at):
             return Decision(Verdict.SKIP, "answered")
+    # Each kind keeps its recipient's own zone and working hours: the mentor's for their own
+    # wrap-up, the mentee's for everything else (check-in space posts follow the mentee).
+    recipient = pair.mentor if delivery.kind is DeliveryKind.MENTOR_WRAP_UP else pair.mentee
+    hours = hours_of(recipient, default=hours)
     tz = zone(relationship_nudges.recipient_zone(delivery, pair))
     local_now = now.astimezone(tz)
     in_hours = is_working_day(local_now.date()) and hours.contains(

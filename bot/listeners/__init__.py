@@ -10,6 +10,7 @@ from bot.listeners import (
     direct_messages,
     endings,
     events,
+    everyday,
     home,
     installs,
     program,
@@ -27,3 +28,4 @@ def register(app: App) -> None:
     home.register(app)
     program.register(app)
     installs.register(app)
+    everyday.register(app)

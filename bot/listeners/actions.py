@@ -11,9 +11,10 @@ from bot.blocks import goals as goal_blocks
 from bot.blocks import home as home_blocks
 from bot.blocks import nudges as nudge_blocks
 from bot.blocks import pairs as pair_blocks
-from bot.domain import checkins, endings, pairs, people
+from bot.domain import checkins, pairs, people
 from bot.domain.errors import UserError
 from bot.domain.nudges import snooze
+from bot.listeners import prompts
 from bot.listeners.commands.checkin import (
     choice_payload,
     open_form,
@@ -22,14 +23,15 @@ from bot.listeners.commands.checkin import (
 )
 from bot.listeners.commands.goal import add_to_pair
 from bot.listeners.commands.mentor import start_pair
-from bot.listeners.endings import tell_catch_ups_stopped
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
+from bot.listeners.pair_changes import end_pair, tell_ended
 from bot.listeners.parsing import parse_date
 from bot.listeners.people import actor
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
+from bot.listeners.zones import moment_for
 from bot.store import events as event_store
 from bot.store.models import Pair, PairState, Person
 
@@ -92,8 +94,12 @@ def _answer_request(request: SlackRequest, *, accept: bool) -> None:
     text, _ = pair_blocks.request_answered(mentee=pair.mentee.slack_user_id, accepted=accept)
     replace_button_message(request, text)
     if accept:
+        # The mentor just saw "You accepted…"; only the mentee hears about it.
         start_pair(
-            request, pair, intro=f":tada: <@{me.slack_user_id}> accepted the mentorship request."
+            request,
+            pair,
+            intro=f":tada: <@{me.slack_user_id}> accepted your mentorship request.",
+            already_told=me,
         )
     else:
         tell(
@@ -116,26 +122,12 @@ def handle_end_confirm(request: SlackRequest) -> None:
     )
     if pair is None or not allowed:
         raise UserError(STALE)
-    ending = endings.end_pair(
-        request.session, pair=pair, actor=me, hours=request.hours, now=request.now
-    )
-    request.session.commit()
-    if ending.was_alumni:
-        tell_catch_ups_stopped(request, pair, actor=me)
-        return
+    if not end_pair(request, pair, me):
+        return  # an alumni pair: its members heard that the catch-ups stopped
     replace_button_message(
         request, ":wave: The pair has ended. Its history is kept; no more nudges."
     )
-    for member in (pair.mentee, pair.mentor):
-        if member.id != me.id:
-            tell(
-                request,
-                member.slack_user_id,
-                f"<@{me.slack_user_id}> ended the Rounds mentorship pair of "
-                f"<@{pair.mentee.slack_user_id}> and <@{pair.mentor.slack_user_id}>. "
-                "No more check-in nudges will come.",
-            )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    tell_ended(request, pair, me)
 
 
 def handle_end_cancel(request: SlackRequest) -> None:
@@ -214,10 +206,17 @@ def handle_checkin_choice(request: SlackRequest) -> None:
 def handle_we_met(request: SlackRequest) -> None:
     pair, me = pair_from_button(request)
     request.ack()
+    clicked = prompts.clicked_prompt(request)
+    if clicked is not None and prompts.refuse_if_stale(request, clicked, pair):
+        return
     recorded = checkins.record_meeting(
         request.session, pair=pair, actor=me, met_on=None, hours=request.hours, now=request.now
     )
     request.session.commit()
+    # The prompt (the one pressed, or the pair's open one) shows who marked the meeting.
+    note = prompts.settle(request, pair, me, how="met", prompt=clicked)
+    if clicked is None:
+        prompts.show_on_clicked(request, note)  # a check-in post's "We met"
     if not recorded.completed_now:
         answer(request, "Your last check-in was already complete — thanks for keeping it going.")
         return
@@ -235,14 +234,18 @@ def handle_we_met(request: SlackRequest) -> None:
 def handle_snooze(request: SlackRequest) -> None:
     pair, me = pair_from_button(request)
     request.ack()
+    clicked = prompts.clicked_prompt(request)
+    if clicked is not None and prompts.refuse_if_stale(request, clicked, pair):
+        return
     if pair.state is not PairState.ACTIVE:
         raise UserError("This pair is paused or ended, so there is no prompt to snooze.")
     snoozed = snooze(request.session, pair, hours=request.hours, now=request.now)
     request.session.commit()
-    when = pair_blocks.slack_date(snoozed.next_prompt_at)
+    when = moment_for(pair, snoozed.next_prompt_at, viewer=me)
     if not snoozed.changed:
         answer(request, f":zzz: Nothing to snooze — the next prompt already comes {when}.")
         return
+    prompts.settle(request, pair, me, how="snoozed", prompt=clicked)
     answer(request, f":zzz: Snoozed — the next prompt comes {when}.")
     if pair.checkin_channel_id:
         tell(

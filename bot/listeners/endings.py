@@ -20,6 +20,7 @@ from bot.listeners.notify import tell
 from bot.listeners.people import actor
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
+from bot.listeners.zones import zoned
 from bot.store.models import Pair, PairState, Person
 
 STALE = "That button is out of date — the pair it belongs to is gone or changed."
@@ -35,9 +36,14 @@ def _wrap_up_as_now(request: SlackRequest, pair: Pair, me: Person) -> tuple[str,
     """The member's wrap-up, rebuilt with what they chose instead of the button."""
     kept = "alumni" if pair.state is PairState.ALUMNI else "waiting"
     first = pair.next_prompt_at if pair.state is PairState.ALUMNI else None
+    zones = [zoned(me), zoned(pairs.other_member(pair, me))]
     if me.id == pair.mentee_id:
         return ending_blocks.mentee_wrap_up(
-            pair_id=pair.id, mentor=pair.mentor.slack_user_id, kept=kept, first_catch_up=first
+            pair_id=pair.id,
+            mentor=pair.mentor.slack_user_id,
+            kept=kept,
+            first_catch_up=first,
+            zones=zones,
         )
     counted = record_at_end(request.session, pair)
     return ending_blocks.mentor_wrap_up(
@@ -50,6 +56,7 @@ def _wrap_up_as_now(request: SlackRequest, pair: Pair, me: Person) -> tuple[str,
         ),
         kept=kept,
         first_catch_up=first,
+        zones=zones,
     )
 
 
@@ -80,6 +87,7 @@ def handle_keep_in_touch(request: SlackRequest) -> None:
             mentee=pair.mentee.slack_user_id,
             mentor=pair.mentor.slack_user_id,
             first_catch_up=pair.next_prompt_at,
+            zones=[zoned(pair.mentee), zoned(pair.mentor)],
         )
         if pair.checkin_channel_id is None or not tell(
             request, pair.checkin_channel_id, text, blocks

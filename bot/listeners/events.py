@@ -15,7 +15,8 @@ from bot.listeners.runtime import transactional
 log = logging.getLogger("rounds.events")
 
 EVENT_TYPES = frozenset({"message"})
-RECORDED_REACTION = "white_check_mark"
+# Reads as "noted", not "approved": a ✅ under "can we move it to Tuesday?" reads as yes.
+RECORDED_REACTION = "memo"
 # A reply "also sent to the channel" or with a file is a real answer. Every other subtype
 # is not: edits, deletions, joins, bot posts.
 ANSWER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})

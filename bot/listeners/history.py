@@ -9,6 +9,7 @@ from bot.domain import endings
 from bot.domain.pairs import other_member
 from bot.domain.record import record_of
 from bot.listeners.request import SlackRequest
+from bot.listeners.zones import zoned
 from bot.store.models import Pair, PairState, Person
 
 PAST_ON_HOME = 6
@@ -42,6 +43,7 @@ def _past_line(
         goals=goals,
         can_keep_in_touch=still_possible and not said_yes,
         waiting_for_other=still_possible and said_yes,
+        zones=[zoned(viewer), zoned(other_member(pair, viewer))],
     )
 
 

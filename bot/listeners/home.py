@@ -18,6 +18,7 @@ from bot.listeners.pool import coordinator_pool_blocks
 from bot.listeners.presenters import pair_line
 from bot.listeners.request import SlackRequest
 from bot.listeners.runtime import transactional
+from bot.listeners.zones import zoned
 from bot.store.models import Pair, PairState, Person
 
 log = logging.getLogger("rounds.home")
@@ -29,7 +30,7 @@ def _home_pair(request: SlackRequest, pair: Pair, viewer: Person) -> home_blocks
     open_goals = goals.open_goals_of_pair(request.session, pair)
     return home_blocks.HomePair(
         pair_id=pair.id,
-        line=pair_line(pair, viewer),
+        line=pair_line(pair, viewer, now=request.now),
         open_goals=[
             home_blocks.GoalLine(
                 goal.number, goal.text, goal.due_on.isoformat() if goal.due_on else None
@@ -78,6 +79,7 @@ def home_view_for(request: SlackRequest, person: Person) -> dict[str, object]:
         program=program,
         history=home_history_blocks(request, person),
         directory=coordinator_pool_blocks(request, person) if program is not None else [],
+        viewer=zoned(person),
     )
 
 

@@ -77,6 +77,8 @@ class SlackRequest:
     # Run inside the HTTP request, answered in its response (see listeners.runtime.in_request):
     # nothing may wait on Slack before the answer.
     within_request: bool = False
+    # The person pressed "Post anyway" on the patient-information warning for this text.
+    phi_confirmed: bool = False
 
     @property
     def team_id(self) -> str:

@@ -7,9 +7,11 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import pairs as pair_blocks
-from bot.domain.schedule import cadence_of
+from bot.domain.hours import clash_not_told
+from bot.listeners.hours_notice import hours_clash_notice
 from bot.listeners.notify import tell
 from bot.listeners.request import SlackRequest
+from bot.listeners.zones import rhythm
 from bot.slack_out import ensure_checkin_space
 from bot.store.models import Pair
 
@@ -29,9 +31,12 @@ def open_with_welcome(request: SlackRequest, pair: Pair) -> str | None:
     text, blocks = pair_blocks.welcome(
         mentee=pair.mentee.slack_user_id,
         mentor=pair.mentor.slack_user_id,
-        cadence=cadence_of(pair).describe(),
+        cadence=rhythm(pair, viewer=None, now=request.now),
     )
-    tell(request, channel, text, blocks)
+    notice = hours_clash_notice(pair, default=request.hours, now=request.now)
+    if not tell(request, channel, text, blocks + notice):
+        clash_not_told(pair)
+    request.session.commit()
     return channel
 
 

@@ -17,6 +17,7 @@ from bot.domain.cadence import zone
 from bot.domain.errors import UserError
 from bot.listeners.commands.checkin import checkin_message, record_posted
 from bot.listeners.commands.goal import add_to_pair
+from bot.listeners.guard import form_is_clear
 from bot.listeners.people import actor
 from bot.listeners.posting import Deadline, NotPostedError, open_space_within, post_from_form
 from bot.listeners.presenters import goal_line
@@ -45,6 +46,10 @@ def form_values(request: SlackRequest) -> dict[str, Any]:
             values[block_id] = [option.get("value") for option in element["selected_options"] or []]
         elif "selected_date" in element:
             values[block_id] = element["selected_date"]
+        elif "selected_time" in element:
+            values[block_id] = element["selected_time"]
+        elif "selected_user" in element:
+            values[block_id] = element["selected_user"]
         else:
             values[block_id] = element.get("value")
     return values
@@ -131,10 +136,16 @@ def handle_checkin_form(request: SlackRequest) -> None:
             errors["met"] = problem.message
     if not any(texts.values()) and met_on is None:
         errors["mind"] = "Write something for your mentor, or give the date you met."
+    moved_numbers, elsewhere = _moved_goal_numbers(values.get("goals"), pair)
+    if elsewhere:
+        errors["goals"] = (
+            "Tick goals of the mentor you are checking in with; the others belong to another pair."
+        )
     if errors:
         request.ack(response_action="errors", errors=errors)
         return
-    moved_numbers = {str(number) for number in values.get("goals") or []}
+    if not form_is_clear(request):
+        return
     moved = [
         goal_line(goal)
         for goal in goals.open_goals_of_pair(request.session, pair)
@@ -167,6 +178,19 @@ def handle_checkin_form(request: SlackRequest) -> None:
     )
 
 
+def _moved_goal_numbers(ticked: object, pair: Pair) -> tuple[set[str], bool]:
+    """Goal numbers ticked for `pair`, and whether goals of another pair were ticked too.
+    With several mentors the options are `<pair id>:<number>`; with one, just the number."""
+    numbers, elsewhere = set(), False
+    for value in ticked if isinstance(ticked, list) else []:
+        pair_part, _, number = str(value).rpartition(":")
+        if pair_part and pair_part != str(pair.id):
+            elsewhere = True
+            continue
+        numbers.add(number)
+    return numbers, elsewhere
+
+
 def handle_goal_form(request: SlackRequest) -> None:
     values = form_values(request)
     pair = _mentee_pair(request, _metadata_pair_id(request))
@@ -181,6 +205,8 @@ def handle_goal_form(request: SlackRequest) -> None:
         errors["due"] = f"{due_on.isoformat()} has passed; pick a date from today on."
     if errors:
         request.ack(response_action="errors", errors=errors)
+        return
+    if not form_is_clear(request):
         return
     request.ack()
     add_to_pair(request, pair, str(values.get("text") or ""), due_on)
@@ -204,6 +230,8 @@ def handle_thanks_form(request: SlackRequest) -> None:
             response_action="errors",
             errors={"note": f"Write a note of 1 to {MAX_THANKS_LENGTH} characters."},
         )
+        return
+    if not form_is_clear(request):
         return
     mentor = pair.mentor.slack_user_id
     text, blocks = nudge_blocks.thanks_note(mentee=pair.mentee.slack_user_id, note=note)

@@ -130,3 +130,33 @@ def completed_since(session: Session, *, workspace_id: int, since: datetime) -> 
         )
         or 0
     )
+
+
+def latest_unanswered_post(session: Session, *, pair_ids: Sequence[int]) -> CheckInPost | None:
+    """The newest check-in post in these pairs whose round nobody answered and no meeting
+    closed."""
+    if not pair_ids:
+        return None
+    return session.execute(
+        select(CheckInPost)
+        .join(CheckIn, CheckInPost.checkin_id == CheckIn.id)
+        .where(
+            CheckIn.pair_id.in_(list(pair_ids)),
+            CheckIn.mentor_responded_at.is_(None),
+            CheckIn.completed_at.is_(None),
+            CheckIn.met_on.is_(None),
+        )
+        .order_by(CheckInPost.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def other_posts_of_round(session: Session, *, post: CheckInPost) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CheckInPost)
+            .where(CheckInPost.checkin_id == post.checkin_id, CheckInPost.id != post.id)
+        )
+        or 0
+    )

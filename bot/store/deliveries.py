@@ -328,3 +328,15 @@ def latest_due_of_kind(
             Pair.workspace_id == workspace_id,
         )
     ).scalar_one_or_none()
+
+
+def sent_prompt_at(session: Session, *, channel_id: str, ts: str) -> Delivery | None:
+    """The check-in prompt Rounds posted as this message, if it is one."""
+    return session.execute(
+        select(Delivery).where(
+            Delivery.channel_id == channel_id,
+            Delivery.ts == ts,
+            Delivery.kind == DeliveryKind.PROMPT,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    ).scalar_one_or_none()

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from bot.store.models import Goal, GoalStatus
 
 
-def highest_number(session: Session, *, mentee_id: int) -> int:
-    highest = session.scalar(select(func.max(Goal.number)).where(Goal.mentee_id == mentee_id))
+def highest_number(session: Session, *, pair_id: int) -> int:
+    """Goal numbers count within one pair: a mentor sees 1, 2, 3 for each mentee."""
+    highest = session.scalar(select(func.max(Goal.number)).where(Goal.pair_id == pair_id))
     return int(highest or 0)
 
 
@@ -22,7 +23,16 @@ def of_pair(session: Session, *, pair_id: int, status: GoalStatus | None = None)
     return session.execute(query).scalars().all()
 
 
-def by_number(session: Session, *, mentee_id: int, number: int) -> Goal | None:
-    return session.execute(
-        select(Goal).where(Goal.mentee_id == mentee_id, Goal.number == number)
-    ).scalar_one_or_none()
+def by_number(session: Session, *, pair_ids: Sequence[int], number: int) -> Sequence[Goal]:
+    """Goal `number` in each of these pairs that has one."""
+    if not pair_ids:
+        return []
+    return (
+        session.execute(
+            select(Goal)
+            .where(Goal.pair_id.in_(list(pair_ids)), Goal.number == number)
+            .order_by(Goal.pair_id)
+        )
+        .scalars()
+        .all()
+    )

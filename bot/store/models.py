@@ -152,6 +152,9 @@ class Person(Base):
     profile_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     mentor_capacity: Mapped[int | None] = mapped_column(Integer)
+    # Their own working hours (`/mentor hours`), wall-clock in their zone; None: the default.
+    work_start: Mapped[time | None] = mapped_column(Time)
+    work_end: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Shown where a mention cannot render (preview, plain-text labels); refreshed with the zone.
     display_name: Mapped[str | None] = mapped_column(String(120))
@@ -200,6 +203,8 @@ class Pair(Base):
     # Who pressed "Keep in touch" on their wrap-up; both → the pair is alumni.
     mentee_keeps_in_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mentor_keeps_in_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When both members were told their working hours never overlap (once, until they do).
+    hours_clash_noted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
@@ -237,12 +242,12 @@ Index(
 
 class Goal(Base):
     __tablename__ = "goals"
-    __table_args__ = (UniqueConstraint("mentee_id", "number"),)
+    __table_args__ = (UniqueConstraint("pair_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)  # stable, per mentee: "goal 3" stays goal 3
+    number: Mapped[int] = mapped_column(Integer)  # stable, per pair: "goal 3" stays goal 3
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[GoalStatus] = mapped_column(
@@ -324,9 +329,13 @@ class Delivery(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A prompt someone acted on ("we met", "snoozed"): its buttons are spent.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_as: Mapped[str | None] = mapped_column(String(20))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
 
     pair: Mapped[Pair | None] = relationship()
-    person: Mapped[Person | None] = relationship()
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
 
 
 class ProcessedEvent(Base):

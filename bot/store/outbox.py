@@ -163,6 +163,17 @@ def skip_unposted(
         )
 
 
+def note_hours_clash_told(session: Session, *, pair_ids: Collection[int], now: datetime) -> None:
+    """The pairs whose members were just told, with a post, that their hours never meet."""
+    if pair_ids:
+        session.execute(
+            update(Pair)
+            .where(Pair.id.in_(list(pair_ids)))
+            .values(hours_clash_noted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def renew_leases(
     session: Session, *, delivery_ids: Collection[int], worker: str, now: datetime, lease: timedelta
 ) -> set[int]:

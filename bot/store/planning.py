@@ -35,6 +35,8 @@ _PEOPLE = cast(Table, Person.__table__)
 class DueMember:
     id: int
     tz: str | None
+    work_start: time | None  # their own working hours (`/mentor hours`), if they set them
+    work_end: time | None
 
 
 @dataclass(slots=True)
@@ -68,8 +70,12 @@ def due_pairs(session: Session, *, now: datetime, limit: int) -> list[DuePair]:
             _PAIRS.c.workspace_id,
             _PAIRS.c.mentee_id,
             mentee.c.tz,
+            mentee.c.work_start,
+            mentee.c.work_end,
             _PAIRS.c.mentor_id,
             mentor.c.tz,
+            mentor.c.work_start,
+            mentor.c.work_end,
             _PAIRS.c.cadence_unit,
             _PAIRS.c.cadence_interval,
             _PAIRS.c.cadence_weekday,
@@ -94,16 +100,16 @@ def due_pairs(session: Session, *, now: datetime, limit: int) -> list[DuePair]:
         DuePair(
             id=row[0],
             workspace_id=row[1],
-            mentee=DueMember(row[2], row[3]),
-            mentor=DueMember(row[4], row[5]),
-            cadence_unit=CadenceUnit(row[6]),
-            cadence_interval=row[7],
-            cadence_weekday=row[8],
-            cadence_time=row[9],
-            next_prompt_at=row[10],
-            unanswered_prompts=row[11],
-            going_cold=bool(row[12]),
-            checkin_channel_id=row[13],
+            mentee=DueMember(row[2], row[3], row[4], row[5]),
+            mentor=DueMember(row[6], row[7], row[8], row[9]),
+            cadence_unit=CadenceUnit(row[10]),
+            cadence_interval=row[11],
+            cadence_weekday=row[12],
+            cadence_time=row[13],
+            next_prompt_at=row[14],
+            unanswered_prompts=row[15],
+            going_cold=bool(row[16]),
+            checkin_channel_id=row[17],
         )
         for row in rows
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from slack_sdk.errors import SlackApiError
@@ -15,8 +15,12 @@ from bot.blocks.common import Block
 from bot.blocks.help import usage_for
 from bot.domain import checkins, goals, pairs
 from bot.domain.errors import UserError
+from bot.listeners import guard
+from bot.listeners.commands.checkin_delete import handle_delete
 from bot.listeners.commands.goal import mentee_pairs
 from bot.listeners.commands.help import handle_help
+from bot.listeners.commands.typos import did_you_mean
+from bot.listeners.guard import clear_to_post
 from bot.listeners.home import refresh_homes
 from bot.listeners.overview import overview_for
 from bot.listeners.people import actor, display_names
@@ -25,6 +29,7 @@ from bot.listeners.presenters import goal_line
 from bot.listeners.replies import answer
 from bot.listeners.request import SlackRequest
 from bot.listeners.spaces import space_of
+from bot.listeners.zones import zoned
 from bot.store.models import GoalStatus, Pair, PairState, Person
 
 log = logging.getLogger("rounds.checkin")
@@ -138,6 +143,8 @@ def handle_update(request: SlackRequest, text: str) -> None:
     candidates = mentee_pairs(request, me)
     if not candidates:
         raise _mentor_only_problem(request, me)
+    if not clear_to_post(request, [text], kind=guard.CHECKIN, replay=text):
+        return
     if len(candidates) == 1:
         request.ack()
         post_update(request, candidates[0], checkin_blocks.Update(mind=text))
@@ -173,7 +180,11 @@ def _picker_labels(request: SlackRequest, shown: Sequence[Pair]) -> list[tuple[i
 
 
 def open_form(
-    request: SlackRequest, candidates: Sequence[Pair], *, chosen: Pair | None = None
+    request: SlackRequest,
+    candidates: Sequence[Pair],
+    *,
+    chosen: Pair | None = None,
+    initial: Mapping[str, str] | None = None,
 ) -> None:
     if not request.trigger_id:
         raise UserError("Slack didn't send what I need to open the form; please try again.")
@@ -186,9 +197,35 @@ def open_form(
         for goal in goals.open_goals_of_pair(request.session, pair)
     ]
     view = checkin_blocks.checkin_modal(
-        pairs=labels, goals=open_goals, chosen_pair=chosen.id if chosen is not None else None
+        pairs=labels,
+        goals=open_goals,
+        chosen_pair=chosen.id if chosen is not None else None,
+        goal_choices=goal_choices(request, shown, labels) if len(shown) > 1 else (),
+        initial=initial,
     )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def goal_choices(
+    request: SlackRequest, shown: Sequence[Pair], labels: Sequence[tuple[int, str]]
+) -> list[tuple[str, str]]:
+    """With several mentors the form still asks which goals moved: every pair's open goals,
+    each labelled with its mentor and valued `<pair id>:<number>`."""
+    names = dict(labels)
+    return [
+        (f"{pair.id}:{goal.number}", f"{goal.number}. {goal.text} ({names.get(pair.id, '')})")
+        for pair in shown
+        for goal in goals.open_goals_of_pair(request.session, pair)
+    ]
+
+
+def open_form_for(request: SlackRequest, *, initial: Mapping[str, str]) -> None:
+    """The check-in form for the person pressing a button, filled in with `initial`."""
+    me = actor(request)
+    candidates = mentee_pairs(request, me)
+    if not candidates:
+        raise _mentor_only_problem(request, me)
+    open_form(request, candidates, initial=initial)
 
 
 def handle_form(request: SlackRequest, _text: str = "") -> None:
@@ -203,17 +240,23 @@ def handle_form(request: SlackRequest, _text: str = "") -> None:
 def handle_status(request: SlackRequest, text: str) -> None:
     found = overview_for(request, states=(PairState.ACTIVE, PairState.PAUSED), with_goals=True)
     me = found.person
-    items = [
-        checkin_blocks.PairStatus(
-            other=(pair.mentor if pair.mentee_id == me.id else pair.mentee).slack_user_id,
-            viewer_is_mentee=pair.mentee_id == me.id,
-            state=pair.state.value,
-            last_checkin=pair.last_complete_checkin_at,
-            next_nudge=pair.next_prompt_at,
-            open_goals=[goal_line(goal) for goal in pair.goals if goal.status is GoalStatus.OPEN],
+    items = []
+    for pair in found.pairs:
+        other = pair.mentor if pair.mentee_id == me.id else pair.mentee
+        items.append(
+            checkin_blocks.PairStatus(
+                other=other.slack_user_id,
+                viewer_is_mentee=pair.mentee_id == me.id,
+                state=pair.state.value,
+                last_checkin=pair.last_complete_checkin_at,
+                next_nudge=pair.next_prompt_at,
+                open_goals=[
+                    goal_line(goal) for goal in pair.goals if goal.status is GoalStatus.OPEN
+                ],
+                viewer=zoned(me),
+                other_zone=zoned(other),
+            )
         )
-        for pair in found.pairs
-    ]
     answer(request, *checkin_blocks.status(items))
 
 
@@ -227,13 +270,18 @@ def handle_text(request: SlackRequest, text: str) -> None:
 SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "status": handle_status,
     "help": handle_help,
+    "delete": handle_delete,
 }
 
 
 def handle_checkin(request: SlackRequest) -> None:
     text = str(request.body.get("text") or "").strip()
-    # "status" and "help" alone are subcommands; any other text is an update to post.
-    SUBCOMMANDS.get(text.lower(), handle_text)(request, text)
+    # "status", "help" and "delete" alone are subcommands; other text is an update to post,
+    # except one word that is a near miss of a subcommand ("statsu"): that is a typo.
+    handler = SUBCOMMANDS.get(text.lower())
+    if handler is None and len(text.split()) == 1 and did_you_mean(request, "/checkin", text):
+        return
+    (handler or handle_text)(request, text)
 
 
 def choice_payload(value: str) -> dict[str, object]:

@@ -10,21 +10,32 @@ from bot.blocks.help import usage_for
 from bot.domain import endings, pairs, people
 from bot.domain.cadence import parse_cadence
 from bot.domain.errors import UserError
+from bot.domain.hours import hours_of
 from bot.domain.schedule import cadence_of
-from bot.listeners import spaces
+from bot.listeners import guard, spaces
 from bot.listeners.commands.directory import handle_find, handle_offer
 from bot.listeners.commands.dispatch import run_subcommand
 from bot.listeners.commands.help import handle_help
+from bot.listeners.commands.hours import handle_hours
 from bot.listeners.commands.record import handle_record
+from bot.listeners.commands.typos import typo_error
+from bot.listeners.guard import clear_to_post
 from bot.listeners.history import past_lines
 from bot.listeners.home import refresh_homes
 from bot.listeners.notify import tell
 from bot.listeners.overview import overview_for
+from bot.listeners.pair_changes import (
+    announce_cadence,
+    announce_pause,
+    announce_resume,
+    check_pause_reason,
+)
 from bot.listeners.parsing import (
     MENTION,
     leading_mention,
     parse_number,
     parse_pause,
+    split_pause_reason,
     split_subcommand,
 )
 from bot.listeners.people import actor, look_up, mentioned
@@ -49,6 +60,8 @@ def handle_request(request: SlackRequest, text: str) -> None:
     look_up(request, [mentor_id])  # while the student's own profile is read
     mentee = actor(request)
     mentor = mentioned(request, mentor_id, example=example)
+    if note and not clear_to_post(request, [note], kind=guard.REQUEST, replay=text, verb="Send"):
+        return
     pair = pairs.request_mentor(
         request.session,
         mentee=mentee,
@@ -73,10 +86,15 @@ def handle_request(request: SlackRequest, text: str) -> None:
         )
 
 
-def start_pair(request: SlackRequest, pair: Pair, *, intro: str) -> None:
-    """After a pair becomes active: check-in space, welcome, both members told."""
+def start_pair(
+    request: SlackRequest, pair: Pair, *, intro: str, already_told: Person | None = None
+) -> None:
+    """After a pair becomes active: check-in space, welcome, both members told — except the
+    one who made it happen and already saw it (a mentor who pressed Accept)."""
     spaces.open_with_welcome(request, pair)
     for member in (pair.mentee, pair.mentor):
+        if already_told is not None and member.id == already_told.id:
+            continue
         other = pairs.other_member(pair, member)
         tell(
             request,
@@ -119,7 +137,9 @@ def handle_list(request: SlackRequest, text: str) -> None:
         request, states=(*pairs.LIVE_STATES, *endings.PAST_STATES), with_goals=False
     )
     lines = [
-        pair_line(pair, found.person) for pair in found.pairs if pair.state in pairs.LIVE_STATES
+        pair_line(pair, found.person, now=request.now)
+        for pair in found.pairs
+        if pair.state in pairs.LIVE_STATES
     ]
     past = []
     if any(pair.state in endings.PAST_STATES for pair in found.pairs):
@@ -141,57 +161,30 @@ def _pair_with_mentioned(
 
 def handle_cadence(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "cadence")
-    cadence = parse_cadence(rest, current=cadence_of(pair), hours=request.hours)
+    # The rhythm runs on the mentee's clock, so its time must sit in the mentee's hours.
+    mentee_hours = hours_of(pair.mentee, default=request.hours)
+    cadence = parse_cadence(rest, current=cadence_of(pair), hours=mentee_hours)
     pairs.set_cadence(pair, cadence=cadence, hours=request.hours, now=request.now)
     request.session.commit()
-    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
-    answer(request, f":calendar: Check-ins are now {cadence.describe()}. Next nudge: {next_nudge}.")
-    if pair.checkin_channel_id:
-        tell(
-            request,
-            pair.checkin_channel_id,
-            f"<@{me.slack_user_id}> set your check-in rhythm to {cadence.describe()} "
-            f"(in <@{pair.mentee.slack_user_id}>'s time zone).",
-        )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_cadence(request, pair, me)
 
 
 def handle_pause(request: SlackRequest, text: str) -> None:
     pair, me, rest = _pair_with_mentioned(request, text, "pause")
-    until = parse_pause(rest, today=pairs.pair_today(pair, now=request.now))
+    duration, reason = split_pause_reason(rest)
+    until = parse_pause(duration, today=pairs.pair_today(pair, now=request.now))
+    if reason:
+        check_pause_reason(reason)
     pairs.pause(pair, until=until, now=request.now)
     request.session.commit()
-    other = pairs.other_member(pair, me)
-    answer(
-        request,
-        f":pause_button: No nudges with <@{other.slack_user_id}> until {until:%A %B %-d, %Y}.",
-    )
-    tell(
-        request,
-        other.slack_user_id,
-        f":pause_button: <@{me.slack_user_id}> paused your Rounds check-ins until "
-        f"{until:%A %B %-d, %Y}. `/mentor resume <@{me.slack_user_id}>` starts them sooner.",
-    )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_pause(request, pair, me, until=until, reason=reason)
 
 
 def handle_resume(request: SlackRequest, text: str) -> None:
     pair, me, _ = _pair_with_mentioned(request, text, "resume")
     pairs.resume(pair, hours=request.hours, now=request.now)
     request.session.commit()
-    other = pairs.other_member(pair, me)
-    next_nudge = pair_blocks.slack_date(pair.next_prompt_at) if pair.next_prompt_at else "—"
-    answer(
-        request,
-        f":arrow_forward: Check-ins with <@{other.slack_user_id}> are back on. "
-        f"Next nudge: {next_nudge}.",
-    )
-    tell(
-        request,
-        other.slack_user_id,
-        f":arrow_forward: <@{me.slack_user_id}> resumed your Rounds check-ins.",
-    )
-    refresh_homes(request, [pair.mentee, pair.mentor])
+    announce_resume(request, pair, me)
 
 
 def handle_end(request: SlackRequest, text: str) -> None:
@@ -281,6 +274,8 @@ def handle_unknown(request: SlackRequest, text: str) -> None:
     if not text:
         handle_help(request)
         return
+    if typo := typo_error("/mentor", text.split()[0]):
+        raise typo  # a near miss: "Did you mean `/mentor list`?"
     raise UserError(
         f"`/mentor {text.split()[0]}` isn't a command; `/mentor help` lists them all.",
         example=_example("request"),
@@ -305,6 +300,7 @@ SUBCOMMANDS: dict[str, Callable[[SlackRequest, str], None]] = {
     "offer": handle_offer,
     "find": handle_find,
     "record": handle_record,
+    "hours": handle_hours,
 }
 
 
