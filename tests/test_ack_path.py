@@ -4,7 +4,7 @@ one indexed query when Rounds knows the person, and no Slack call. Writes still 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -172,6 +172,23 @@ def test_a_stale_profile_is_refreshed_once_then_served_from_the_cache(
     assert pool.submitted == 1  # the refresh went through the pool; then within the request
     with database.sessions() as session:
         assert session.query(Person).filter_by(slack_user_id=STUDENT).one().tz == "Asia/Kolkata"
+
+
+def test_many_asking_at_once_are_all_answered_and_a_newcomer_does_not_hold_up_the_rest(
+    slack: SlackSender, fake_slack: FakeSlack, pool: RecordingExecutor, student: str
+) -> None:
+    """In-request answers take turns (listeners/turns.py); one that must go to the pool
+    hands its turn on."""
+    asks = [("/checkin", "status", student, "Shadow a clinic")] * 12 + [
+        ("/mentor", "list", "U0NEWCOMER", "no pairs yet")
+    ]
+    with ThreadPoolExecutor(max_workers=len(asks)) as requests:
+        replies = list(
+            requests.map(lambda ask: slack.command(ask[0], ask[1], user=ask[2])[0], asks)
+        )
+    for reply, (_, _, _, shown) in zip(replies, asks, strict=True):
+        assert reply.status == 200 and shown in str(reply.json)
+    assert pool.submitted == 1  # only the newcomer, whom Slack is asked about first
 
 
 # --- the overview query, on its own ---------------------------------------------------------

@@ -25,6 +25,7 @@ from bot.listeners.request import (
     SlackRequest,
     default_lookups,
 )
+from bot.listeners.turns import Turns
 from bot.store.db import SessionFactory
 from bot.store.events import claim_event
 
@@ -61,6 +62,9 @@ def tell_user_it_failed(
 
 ReadOnly = Callable[[dict[str, Any]], bool]
 
+# One per process: in-request answers run one at a time, in arrival order (see turns.py).
+_IN_REQUEST_TURNS = Turns()
+
 
 def transactional(handler: Handler, *, reads_only: ReadOnly | None = None) -> Callable[..., None]:
     """Wrap a handler as a Bolt listener that owns a session for the handler's whole run.
@@ -78,7 +82,10 @@ def transactional(handler: Handler, *, reads_only: ReadOnly | None = None) -> Ca
                 _run(handler, context["read_session_factory"], ack, body, client, respond, context)
                 return
             except _ReadSessionWroteError:
-                pass  # it had to write after all (a first-time user): once more, as a writer
+                if context.get("within_request"):
+                    # Not while others wait their turn (turns.py) behind SQLite's writer.
+                    raise AnswerAfterAckError from None
+                # It had to write after all (a first-time user): once more, as a writer.
         _run(handler, context["session_factory"], ack, body, client, respond, context)
 
     listener.__name__ = handler.__name__
@@ -107,7 +114,8 @@ class _AnswerInRequest(Middleware):
         ack = context.ack
         context["within_request"] = True
         try:
-            self.listener(ack, req.body, context.client, context.respond, context)
+            with _IN_REQUEST_TURNS:
+                self.listener(ack, req.body, context.client, context.respond, context)
         except AnswerAfterAckError:
             return next()  # it needs Slack first: to the pool, acknowledged by the deadline
         finally:

@@ -1,0 +1,79 @@
+"""Answers given within Slack's request take turns in arrival order (bot/listeners/turns.py),
+so under load no request loses the race for the GIL again and again."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+from bot.listeners.turns import Turns
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def _queue_up(turns: Turns, names: list[str], served: list[str]) -> list[threading.Thread]:
+    """Start one thread per name, each only once the one before it is waiting."""
+
+    def take_turn(name: str) -> None:
+        with turns:
+            served.append(name)
+
+    threads = []
+    for position, name in enumerate(names, start=1):
+        thread = threading.Thread(target=take_turn, args=(name,))
+        thread.start()
+        _wait_until(lambda position=position: turns.waiting == position)
+        threads.append(thread)
+    return threads
+
+
+@pytest.mark.parametrize("waiters", [1, 3, 12])
+def test_whoever_waited_longest_goes_next(waiters: int) -> None:
+    turns, served = Turns(), []
+    names = [f"request {n}" for n in range(waiters)]
+    with turns:
+        threads = _queue_up(turns, names, served)
+        assert served == []  # nobody runs while a turn is taken
+    for thread in threads:
+        thread.join(timeout=5)
+    assert served == names
+    assert turns.waiting == 0
+
+
+def test_a_turn_that_fails_is_handed_on() -> None:
+    turns, served = Turns(), []
+    threads: list[threading.Thread] = []
+
+    def failing_answer() -> None:
+        with turns:
+            threads.extend(_queue_up(turns, ["next"], served))
+            raise RuntimeError("the answer failed")
+
+    with pytest.raises(RuntimeError):
+        failing_answer()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert served == ["next"]
+    with turns:  # and it is free again afterwards
+        served.append("later")
+    assert served == ["next", "later"]
+
+
+def test_nobody_arriving_later_slips_in_between_a_handover() -> None:
+    turns, served = Turns(), []
+    with turns:
+        threads = _queue_up(turns, ["waited"], served)
+    # The turn went straight to the waiter: a newcomer queues behind it, however fast.
+    with turns:
+        served.append("newcomer")
+    for thread in threads:
+        thread.join(timeout=5)
+    assert served == ["waited", "newcomer"]
