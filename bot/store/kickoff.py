@@ -14,7 +14,7 @@ from bot.store.models import Pair, PairState
 
 
 def pairs_due_for_kick_off(session: Session, *, now: datetime, limit: int) -> Sequence[Pair]:
-    """Active pairs whose kick-off is due and not planned yet (index on kick_off_at: the
+    """Active pairs whose kick-off is due and not planned yet (index on state, kick_off_at: the
     column is empty for every pair past its kick-off)."""
     return (
         session.execute(

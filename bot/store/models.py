@@ -170,7 +170,7 @@ class Pair(Base):
     __table_args__ = (
         Index("ix_pairs_state_next_prompt_at", "state", "next_prompt_at"),
         Index("ix_pairs_state_paused_until", "state", "paused_until"),
-        Index("ix_pairs_kick_off_at", "kick_off_at"),
+        Index("ix_pairs_state_kick_off_at", "state", "kick_off_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -303,6 +303,8 @@ class Delivery(Base):
         UniqueConstraint("pair_id", "kind", "period"),
         UniqueConstraint("person_id", "kind", "period"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
+        # Claims whose lease ran out (deliveries.claim_due): without it SQLite scans the outbox.
+        Index("ix_deliveries_status_lease_expires_at", "status", "lease_expires_at"),
         Index("ix_deliveries_channel_id_ts", "channel_id", "ts"),
     )
 
