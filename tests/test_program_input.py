@@ -234,3 +234,24 @@ def test_the_command_line_twins(
     assert "3 blackouts read, 3 new" in added.stdout  # the weekly exam, expanded
     not_ics = run_jobs("calendar", "import", str(cohort), settings=settings, cwd=tmp_path)
     assert not_ics.returncode == 1 and "not an .ics" in not_ics.stderr
+
+
+def test_a_goal_with_patient_information_is_a_problem_line_and_is_never_shown_or_kept(
+    slack: SlackSender, fake_slack: FakeSlack, database: Database
+) -> None:
+    for user, email in [("U0ANA", "ana@med.example"), ("U0BEN", "ben@med.example")]:
+        fake_slack.add_user(user, email=email)
+    fake_slack.add_user("U0DRQ", email="dr.q@med.example")
+    content = (
+        b"mentee,mentor,cadence,goal\n"
+        b"ana@med.example,dr.q@med.example,,Follow up on MRN 00482913 with the team\n"
+        b"ben@med.example,dr.q@med.example,,Present a case at grand rounds\n"
+    )
+    view = dry_run(slack, fake_slack, content)
+    shown = json.dumps(view)
+    assert "line 2:" in shown and "patient information (a medical record number)" in shown
+    assert "00482913" not in shown
+    assert "New pairs: *1*" in shown
+    with database.sessions() as session:
+        runs = session.scalars(select(ImportRun)).all()
+        assert runs and all("00482913" not in run.plan for run in runs)

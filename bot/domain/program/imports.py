@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain import goals, pairs, people
+from bot.domain import goals, pairs, people, phi_guard
 from bot.domain.cadence import Cadence, WorkingHours, parse_cadence, zone
 from bot.domain.errors import UserError
 from bot.store import deliveries
@@ -321,6 +321,17 @@ def check_import(
         except UserError as problem:
             field_name = "cadence" if line.cadence and "oal" not in problem.message else "goal"
             check.problems.append(Problem(line.line, f"bad {field_name}: {problem.message}"))
+            continue
+        findings = phi_guard.scan(goal)
+        if findings:
+            # A file has no "Post anyway": the coordinator edits the line and imports again.
+            check.problems.append(
+                Problem(
+                    line.line,
+                    f"the goal may contain patient information ({phi_guard.describe(findings)})"
+                    "; reword it in the file",
+                )
+            )
             continue
         mentee_person, mentor_person = known.get(key[0]), known.get(key[1])
         if (
