@@ -190,6 +190,25 @@ def plan_prompt(
     return added
 
 
+def _schedule_key(pair: DueForPrompt) -> tuple[object, ...]:
+    """Everything `next_prompt_of` reads of a pair (the calendar is the workspace's)."""
+    mentee, mentor = pair.mentee, pair.mentor
+    return (
+        pair.workspace_id,
+        pair.next_prompt_at,
+        pair.cadence_unit,
+        pair.cadence_interval,
+        pair.cadence_weekday,
+        pair.cadence_time,
+        mentee.tz,
+        mentee.work_start,
+        mentee.work_end,
+        mentor.tz,
+        mentor.work_start,
+        mentor.work_end,
+    )
+
+
 def plan_prompts(
     session: Session,
     due: Sequence[DueForPrompt],
@@ -204,10 +223,16 @@ def plan_prompts(
     previous = planning.latest_sent_prompts(session, [pair.id for pair in due])
     answered = planning.answered_since(session, previous)
     rows, schedules = [], []
+    # A launch's pairs, or a downtime's, share a few rhythms, zones, working hours and due
+    # times: each distinct schedule is worked out once per batch.
+    planned_for: dict[tuple[object, ...], PlannedPrompt] = {}
     for pair in due:
-        planned = next_prompt_of(
-            pair, hours=hours, now=now, calendar=calendar_of(pair.workspace_id)
-        )
+        key = _schedule_key(pair)
+        planned = planned_for.get(key)
+        if planned is None:
+            planned = planned_for[key] = next_prompt_of(
+                pair, hours=hours, now=now, calendar=calendar_of(pair.workspace_id)
+            )
         unanswered, cold = unanswered_after(
             pair, previous_prompt_at=previous.get(pair.id), answered=pair.id in answered
         )

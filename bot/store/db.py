@@ -49,7 +49,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+        _send_arrays_in_binary(engine)
+    return engine
+
+
+def _send_arrays_in_binary(engine: Engine) -> None:
+    """Bulk statements pass their rows as one array per column (bot.store.upsert,
+    bot.store.planning): psycopg sends Python lists as text by default, which it takes as long
+    to write as PostgreSQL takes to parse. In binary, a 5,000-row batch costs half."""
+    from psycopg.types.array import ListBinaryDumper
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from bot.store.id_lists import among
 from bot.store.models import Delivery, DeliveryStatus, Goal, GoalStatus, Pair, Person
 
 # Core tables: these statements are built once and run for many rows, with no ORM bookkeeping.
@@ -31,7 +32,7 @@ def load_pairs(session: Session, pair_ids: Collection[int]) -> Sequence[Pair]:
     return (
         session.execute(
             select(Pair)
-            .where(Pair.id.in_(list(pair_ids)))
+            .where(among(session, Pair.id, pair_ids))
             .options(
                 joinedload(Pair.mentee, innerjoin=True),
                 joinedload(Pair.mentor, innerjoin=True),
@@ -50,7 +51,7 @@ def open_goals_by_pair(session: Session, pair_ids: Collection[int]) -> dict[int,
     if pair_ids:
         for goal in session.execute(
             select(Goal)
-            .where(Goal.pair_id.in_(list(pair_ids)), Goal.status == GoalStatus.OPEN)
+            .where(among(session, Goal.pair_id, pair_ids), Goal.status == GoalStatus.OPEN)
             .order_by(Goal.pair_id, Goal.number)
         ).scalars():
             found[goal.pair_id].append(goal)
@@ -148,7 +149,7 @@ def skip_unposted(
         session.execute(
             update(Delivery)
             .where(
-                Delivery.id.in_(list(delivery_ids)),
+                among(session, Delivery.id, delivery_ids),
                 Delivery.claimed_by == worker,
                 Delivery.status == DeliveryStatus.SENDING,
             )
@@ -168,7 +169,7 @@ def note_hours_clash_told(session: Session, *, pair_ids: Collection[int], now: d
     if pair_ids:
         session.execute(
             update(Pair)
-            .where(Pair.id.in_(list(pair_ids)))
+            .where(among(session, Pair.id, pair_ids))
             .values(hours_clash_noted_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -183,7 +184,7 @@ def renew_leases(
     renewed = session.execute(
         update(Delivery)
         .where(
-            Delivery.id.in_(list(delivery_ids)),
+            among(session, Delivery.id, delivery_ids),
             Delivery.claimed_by == worker,
             Delivery.status == DeliveryStatus.SENDING,
         )

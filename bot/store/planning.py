@@ -13,6 +13,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from bot.store.id_lists import among
 from bot.store.installations import pair_is_installed
 from bot.store.models import (
     CadenceUnit,
@@ -125,7 +126,7 @@ def latest_sent_prompts(session: Session, pair_ids: Collection[int]) -> dict[int
         for pair_id, finished_at in session.execute(
             select(Delivery.pair_id, func.max(Delivery.finished_at))
             .where(
-                Delivery.pair_id.in_(list(pair_ids)),
+                among(session, Delivery.pair_id, pair_ids),
                 Delivery.kind == DeliveryKind.PROMPT,
                 Delivery.status == DeliveryStatus.SENT,
             )
@@ -147,7 +148,7 @@ def answered_since(session: Session, since: Mapping[int, datetime]) -> set[int]:
             func.max(CheckIn.mentor_responded_at),
             func.max(CheckIn.completed_at),
         )
-        .where(CheckIn.pair_id.in_(list(since)))
+        .where(among(session, CheckIn.pair_id, since))
         .group_by(CheckIn.pair_id)
     )
     return {
@@ -205,9 +206,10 @@ def advance_pairs(session: Session, schedules: Sequence[dict[str, Any]]) -> None
     rows = func.unnest(*arrays).table_valued(*_ADVANCED).render_derived().alias("advanced")
     session.execute(
         update(_PAIRS)
-        # The ID list makes PostgreSQL read the batch's pairs through the primary key;
+        # The ID array makes PostgreSQL read the batch's pairs through the primary key;
         # joined on IDs alone, it would rather hash the whole table.
-        .where(_PAIRS.c.id.in_([row["id"] for row in schedules]), _PAIRS.c.id == rows.c.id)
+        .where(among(session, _PAIRS.c.id, [row["id"] for row in schedules]))
+        .where(_PAIRS.c.id == rows.c.id)
         .values(
             next_prompt_at=rows.c.next_prompt_at,
             unanswered_prompts=rows.c.unanswered_prompts,
