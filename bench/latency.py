@@ -10,6 +10,7 @@ import statistics
 import threading
 import time
 import urllib.parse
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from bench.seed import mentee_id, mentor_id
@@ -104,6 +105,11 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
+# Each level's requests are sent in this many rounds, the apps taking turns, so a moment when
+# the shared machine is slow falls on every app alike instead of on whichever ran then.
+ROUNDS = 5
+
+
 def measure_latency(
     *,
     database_url: str,
@@ -114,35 +120,48 @@ def measure_latency(
     requests: int,
     apps: list[tuple[str, str, Tree]],
 ) -> list[LatencyRow]:
-    """`apps`: (label, WSGI app, code tree) for each app measured, one after the other."""
+    """`apps`: (label, WSGI app, code tree) for each app measured; all run at once, idle but
+    for the one being measured, and take turns at each level."""
     users = [mentee_id(index) for index in range(pairs)] + [
         mentor_id(index) for index in range(pairs)
     ]
-    rows = []
-    for label, app, tree in apps:
-        env = environment(database_url=database_url, api_url=api_url, tree=tree)
-        with gunicorn(app, env, cwd=tree.path) as (url, process):
+    with ExitStack() as stack:
+        servers = []
+        for label, app, tree in apps:
+            env = environment(database_url=database_url, api_url=api_url, tree=tree)
+            url, process = stack.enter_context(gunicorn(app, env, cwd=tree.path))
             _load(url, clients=4, requests=40, users=users, response_url=response_url)  # warm up
-            workers = child_pids(process.pid)
-            for clients in levels:
-                cpu_before = sum(cpu_seconds(pid) for pid in workers)
-                latencies, errors = _load(
-                    url,
-                    clients=clients,
-                    requests=max(requests, clients * 4),
-                    users=users,
-                    response_url=response_url,
-                )
-                cpu = sum(cpu_seconds(pid) for pid in workers) - cpu_before
+            servers.append((label, url, child_pids(process.pid)))
+        rows = []
+        for clients in levels:
+            per_round = max(requests, clients * 4) // ROUNDS
+            latencies: dict[str, list[float]] = {label: [] for label, _, _ in servers}
+            errors = dict.fromkeys(latencies, 0)
+            cpu = dict.fromkeys(latencies, 0.0)
+            for round_ in range(ROUNDS):
+                # Alternate the order too: nobody always goes right after somebody else.
+                for label, url, workers in servers[:: 1 if round_ % 2 == 0 else -1]:
+                    cpu_before = sum(cpu_seconds(pid) for pid in workers)
+                    measured, failed = _load(
+                        url,
+                        clients=clients,
+                        requests=per_round,
+                        users=users,
+                        response_url=response_url,
+                    )
+                    cpu[label] += sum(cpu_seconds(pid) for pid in workers) - cpu_before
+                    latencies[label] += measured
+                    errors[label] += failed
+            for label, measured in latencies.items():
                 rows.append(
                     LatencyRow(
                         app=label,
                         clients=clients,
-                        requests=len(latencies),
-                        p50_ms=statistics.median(latencies) * 1000,
-                        p99_ms=_percentile(latencies, 0.99),
-                        errors=errors,
-                        cpu_ms=cpu * 1000 / max(1, len(latencies)),
+                        requests=len(measured),
+                        p50_ms=statistics.median(measured) * 1000,
+                        p99_ms=_percentile(measured, 0.99),
+                        errors=errors[label],
+                        cpu_ms=cpu[label] * 1000 / max(1, len(measured)),
                     )
                 )
-    return rows
+    return sorted(rows, key=lambda row: [label for label, _, _ in apps].index(row.app))

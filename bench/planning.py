@@ -1,5 +1,5 @@
 """Cost of the worker's passes as the number of pairs grows: the planner and the dispatcher
-with nothing due, and one planner pass with a tenth of the pairs due (a launch, or an outage).
+with nothing due, and a planner pass with a tenth of the pairs due (a launch, or an outage).
 The outbox holds one sent prompt per pair, as after a program has run a while."""
 
 from __future__ import annotations

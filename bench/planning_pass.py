@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
 from bot.domain.cadence import WorkingHours
 from bot.service import open_database, settings_or_exit
@@ -35,6 +35,19 @@ def backend_cpu_seconds(pids: list[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+# The pass with a tenth of the pairs due is timed this many times (the median is reported):
+# one pass is a second or so, and a shared machine's slow moments last about as long.
+BUSY_PASSES = 3
+
+
+def tidy(engine: Engine) -> None:
+    """What autovacuum would have done by the next launch: each pass starts from the same
+    state, not from the dead rows of the one before."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE pairs, deliveries")
 
 
 def main() -> None:
@@ -75,21 +88,25 @@ def main() -> None:
     dispatcher_pass()
     idle_plan = statistics.median(planner_pass()["ms"] for _ in range(7))
     idle_dispatch = statistics.median(dispatcher_pass() for _ in range(7))
-    with database.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE pairs SET next_prompt_at = :due WHERE id % 10 = 0"),
-            {"due": now - timedelta(minutes=1)},
-        )
-    busy = planner_pass()
-    with database.engine.begin() as connection:
-        connection.execute(text("DELETE FROM deliveries WHERE status = 'scheduled'"))
-        connection.execute(
-            text(
-                "UPDATE pairs SET next_prompt_at = :later, unanswered_prompts = 0, "
-                "going_cold = false"
-            ),
-            {"later": now + timedelta(days=3)},
-        )
+    busy_passes = []
+    for _ in range(BUSY_PASSES):
+        with database.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE pairs SET next_prompt_at = :due WHERE id % 10 = 0"),
+                {"due": now - timedelta(minutes=1)},
+            )
+        tidy(database.engine)
+        busy_passes.append(planner_pass())
+        with database.engine.begin() as connection:
+            connection.execute(text("DELETE FROM deliveries WHERE status = 'scheduled'"))
+            connection.execute(
+                text(
+                    "UPDATE pairs SET next_prompt_at = :later, unanswered_prompts = 0, "
+                    "going_cold = false"
+                ),
+                {"later": now + timedelta(days=3)},
+            )
+    busy = sorted(busy_passes, key=lambda one: one["ms"])[len(busy_passes) // 2]
     dispatcher.pool.shutdown()
     database.engine.dispose()
     print(

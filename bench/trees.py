@@ -44,7 +44,8 @@ def exported(ref: str) -> Iterator[Tree]:
             ["git", "-C", str(REPO), "archive", commit], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-        yield Tree(f"before ({ref}, {commit})", folder)
+        named = ref if commit.startswith(ref) or ref.startswith(commit) else f"{ref}, {commit}"
+        yield Tree(f"before ({named})", folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
