@@ -514,14 +514,16 @@ READING = """
   runs the cores full, shared with the load generator, gunicorn's own work and (PostgreSQL)
   the database server. Its median stays below the bare app's; its p99 is what the OS
   scheduler and the GIL make of a full machine. Eight answers running at once in one
-  process used to lose the GIL to each other at random (p99 3–4× the median), so
-  in-request answers now take turns in arrival order, one at a time per process
-  (`bot/listeners/turns.py`); the waiting threads sleep. That brought p99 at 10 and 50
-  clients from 1.7–4× the bare app's to 1.0–1.3× in runs one app after the other, and to
-  1.4–1.7× in the interleaved run above, which is the fairer one: the p99 target (≤ 1.3×) is
-  not met at saturation. What is left is CPU per request: about 1.4 ms against the bare
-  app's 0.8. Measured inside one process, Bolt's dispatch and Rounds' handler take about
-  0.5 ms of it; gunicorn's HTTP handling, which the turns do not cover, takes the rest.
+  process lost the GIL to each other at random (p99 3–4× the median), so in-request answers
+  take turns in arrival order (`bot/listeners/turns.py`; the waiting threads sleep). The web
+  layer takes the turn as soon as it sees a read-only command, so Bolt's whole dispatch runs
+  inside it; one answer at a time per process on SQLite, two on PostgreSQL, where one waits
+  on the database server while the other computes. A request that turns out to need Slack
+  first hands its turn on before it waits. With that, p99 at 10 and 50 clients is within
+  1.3× of the bare app's on SQLite, and on PostgreSQL at 50 clients; at 10 clients on
+  PostgreSQL it is about 1.4×. What is left there is CPU per request (about 1.2 ms against
+  the bare app's 0.7, gunicorn's HTTP handling included) and the database server sharing
+  the two cores.
 - **Planning** reads due pairs as plain rows (no ORM objects), works out each distinct
   schedule once per batch (a launch's pairs, or a downtime's, share a few rhythms, zones,
   working hours and due times; every pair different would cost about 25 µs more per pair on

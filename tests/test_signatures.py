@@ -124,6 +124,34 @@ def test_wsgi_app_still_serves_requests_slack_signed(
     assert _pairs(database_url) == 1
 
 
+@pytest.mark.parametrize("how", ["unsigned", "forged", "stale"])
+def test_a_read_only_command_answered_within_the_request_is_verified_too(
+    wsgi_url: str, fake_slack: FakeSlack, how: str
+) -> None:
+    """`/checkin status` takes its turn before Bolt runs (bot.web); Bolt still refuses it
+    unsigned, and nothing about anyone is read out."""
+    body = command_body(
+        "/checkin", "status", user="UCOORD", response_url=fake_slack.new_response_url()
+    )
+    now = int(time.time())
+    if how == "unsigned":
+        reply = _post_unsigned(wsgi_url, body)
+    else:
+        timestamp = now if how == "forged" else now - 6 * 60
+        secret = "0" * 32 if how == "forged" else SIGNING_SECRET
+        reply = post(
+            wsgi_url,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            timestamp=timestamp,
+            signature=sign(body, timestamp=timestamp, secret=secret),
+        )
+    assert reply.status == 401, how
+    # And the turn was handed on: the same request, signed, is answered at once.
+    signed = post(wsgi_url, body, content_type="application/x-www-form-urlencoded")
+    assert signed.status == 200 and signed.json.get("text") is not None
+
+
 def _clean_environment() -> dict[str, str]:
     keep = {"PATH", "HOME", "LANG", "SYSTEMROOT"}
     return {key: value for key, value in os.environ.items() if key in keep}

@@ -77,3 +77,49 @@ def test_nobody_arriving_later_slips_in_between_a_handover() -> None:
     for thread in threads:
         thread.join(timeout=5)
     assert served == ["waited", "newcomer"]
+
+
+def test_two_at_once_where_the_read_waits_on_a_database_server() -> None:
+    turns, served = Turns(at_once=2), []
+    may_finish = {name: threading.Event() for name in ("other", "first", "second")}
+
+    def answer(name: str) -> None:
+        with turns:
+            served.append(name)
+            may_finish[name].wait(timeout=5)
+
+    def start(name: str) -> threading.Thread:
+        thread = threading.Thread(target=answer, args=(name,))
+        thread.start()
+        return thread
+
+    with turns:
+        threads = [start("other")]
+        _wait_until(lambda: served == ["other"])  # the second slot, taken at once
+        for waiting, name in enumerate(("first", "second"), start=1):
+            threads.append(start(name))
+            _wait_until(lambda waiting=waiting: turns.waiting == waiting)
+        may_finish["other"].set()  # its slot goes to whoever waited longest
+        _wait_until(lambda: served == ["other", "first"])
+        assert turns.waiting == 1  # the second still waits: both slots are taken
+    _wait_until(lambda: served == ["other", "first", "second"])
+    for event in may_finish.values():
+        event.set()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+def test_handing_on_early_is_done_once() -> None:
+    """A request that must ask Slack first hands its turn on before it waits; leaving the
+    `with` afterwards changes nothing."""
+    turns, served = Turns(), []
+    with turns:
+        assert turns.held_here()
+        threads = _queue_up(turns, ["next"], served)
+        turns.hand_on()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert served == ["next"] and not turns.held_here()
+    with turns:  # free again, not handed on twice
+        served.append("later")
+    assert served == ["next", "later"] and turns.waiting == 0

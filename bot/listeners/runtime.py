@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.errors import UserError
+from bot.listeners import turns
 from bot.listeners.replies import answer_problem
 from bot.listeners.request import (
     ACK_BUDGET_SECONDS,
@@ -25,7 +26,6 @@ from bot.listeners.request import (
     SlackRequest,
     default_lookups,
 )
-from bot.listeners.turns import Turns
 from bot.store.db import SessionFactory
 from bot.store.events import claim_event
 
@@ -61,9 +61,6 @@ def tell_user_it_failed(
 
 
 ReadOnly = Callable[[dict[str, Any]], bool]
-
-# One per process: in-request answers run one at a time, in arrival order (see turns.py).
-_IN_REQUEST_TURNS = Turns()
 
 
 def transactional(handler: Handler, *, reads_only: ReadOnly | None = None) -> Callable[..., None]:
@@ -113,13 +110,18 @@ class _AnswerInRequest(Middleware):
         context = req.context
         ack = context.ack
         context["within_request"] = True
+        took_turn = not turns.IN_REQUEST.held_here()  # bot.web may have taken it already
+        if took_turn:
+            turns.IN_REQUEST.take()
         try:
-            with _IN_REQUEST_TURNS:
-                self.listener(ack, req.body, context.client, context.respond, context)
+            self.listener(ack, req.body, context.client, context.respond, context)
         except AnswerAfterAckError:
+            turns.IN_REQUEST.hand_on()  # it waits for Slack now; the next answer goes ahead
             return next()  # it needs Slack first: to the pool, acknowledged by the deadline
         finally:
             context["within_request"] = False
+            if took_turn:
+                turns.IN_REQUEST.hand_on()
         if ack.response is None:
             ack()
         return ack.response
