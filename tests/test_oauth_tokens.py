@@ -5,6 +5,7 @@ alike, and never twice for one refresh token."""
 from __future__ import annotations
 
 import io
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,15 @@ def test_the_worker_refreshes_too_and_sends_with_the_new_token(
     assert "Paired" in command_text(
         slack, "/mentor", "pair <@U0STUDENT> <@U0MENTOR>", user="U0ADMIN"
     )
+    # The pairing goes on after its answer (space, welcome, both Home tabs) in a transaction
+    # that holds the pair's row; a tick before it commits would skip the locked pair.
+    fake_slack.wait_for("views.publish", count=2)
+    settled = time.monotonic() + 5
+    while time.monotonic() < settled:
+        with database.sessions() as session:
+            if session.execute(select(Pair.checkin_channel_id)).scalar_one():
+                break
+        time.sleep(0.02)
     expiring_soon(database, "T0SCHOOLA")
     with database.sessions() as session:
         first = session.execute(select(Pair.next_prompt_at)).scalar_one()
