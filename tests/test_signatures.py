@@ -41,6 +41,23 @@ def _post_unsigned(url: str, body: bytes) -> Reply:
         return Reply(error.code, error.read(), time.perf_counter() - started)
 
 
+def _send_not_signed_by_slack(url: str, body: bytes, how: str) -> Reply:
+    """`body` unsigned, signed with another secret (forged), or with a timestamp more than
+    five minutes off (stale, from the future)."""
+    if how == "unsigned":
+        return _post_unsigned(url, body)
+    now = int(time.time())
+    timestamp = {"forged": now, "stale": now - 6 * 60, "from the future": now + 6 * 60}[how]
+    secret = "0" * 32 if how == "forged" else SIGNING_SECRET
+    return post(
+        url,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        timestamp=timestamp,
+        signature=sign(body, timestamp=timestamp, secret=secret),
+    )
+
+
 @pytest.fixture
 def wsgi_url(
     database_url: str, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -90,20 +107,7 @@ def _pairs(database_url: str) -> int:
 def test_wsgi_app_refuses_requests_not_signed_by_slack_even_with_an_app_token(
     wsgi_url: str, fake_slack: FakeSlack, database_url: str, how: str
 ) -> None:
-    body = _coordinator_pairs(fake_slack)
-    now = int(time.time())
-    if how == "unsigned":
-        reply = _post_unsigned(wsgi_url, body)
-    else:
-        timestamp = {"forged": now, "stale": now - 6 * 60, "from the future": now + 6 * 60}[how]
-        secret = "0" * 32 if how == "forged" else SIGNING_SECRET
-        reply = post(
-            wsgi_url,
-            body,
-            content_type="application/x-www-form-urlencoded",
-            timestamp=timestamp,
-            signature=sign(body, timestamp=timestamp, secret=secret),
-        )
+    reply = _send_not_signed_by_slack(wsgi_url, _coordinator_pairs(fake_slack), how)
     assert reply.status == 401, how
     time.sleep(0.3)  # a wrongly accepted command would be acting in the listener pool now
     assert _pairs(database_url) == 0
@@ -133,20 +137,7 @@ def test_a_read_only_command_answered_within_the_request_is_verified_too(
     body = command_body(
         "/checkin", "status", user="UCOORD", response_url=fake_slack.new_response_url()
     )
-    now = int(time.time())
-    if how == "unsigned":
-        reply = _post_unsigned(wsgi_url, body)
-    else:
-        timestamp = now if how == "forged" else now - 6 * 60
-        secret = "0" * 32 if how == "forged" else SIGNING_SECRET
-        reply = post(
-            wsgi_url,
-            body,
-            content_type="application/x-www-form-urlencoded",
-            timestamp=timestamp,
-            signature=sign(body, timestamp=timestamp, secret=secret),
-        )
-    assert reply.status == 401, how
+    assert _send_not_signed_by_slack(wsgi_url, body, how).status == 401, how
     # And the turn was handed on: the same request, signed, is answered at once.
     signed = post(wsgi_url, body, content_type="application/x-www-form-urlencoded")
     assert signed.status == 200 and signed.json.get("text") is not None
