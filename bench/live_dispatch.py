@@ -5,22 +5,22 @@ so rate limits are real time while working hours always hold. Prints one JSON li
 sent, how long it took, the worker's CPU time and peak memory, and (PostgreSQL) the CPU time
 of the database backends serving it.
 
-Self-contained (no `bench` imports) and run by path with PYTHONPATH set to the code under
-test, so the same measurement runs against this tree and against a baseline commit.
+Self-contained (no `bench` imports; `backend_cpu` is the module next to it) and run by path
+with PYTHONPATH set to the code under test, so the same measurement runs against this tree
+and against a baseline commit.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, func, select
+from backend_cpu import BackendCpu
+from sqlalchemy import func, select
 
 from bot.service import open_database, settings_or_exit
 from bot.store.models import Delivery, DeliveryStatus
@@ -32,17 +32,6 @@ TIMEOUT_SECONDS = 900
 
 def _stat(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def backend_cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = _stat(pid)
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def peak_rss_mb() -> float:
@@ -61,16 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(settings.database_url, migrate=False)
-    backends: list[int] = []
-    if database.engine.dialect.name == "postgresql":
-
-        @event.listens_for(database.engine, "connect")
-        def _remember_backend(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT pg_backend_pid()")
-            backends.append(int(cursor.fetchone()[0]))
-            cursor.close()
-            dbapi_connection.commit()
+    backends = BackendCpu(database.engine)
 
     origin = time.monotonic()
 
@@ -85,7 +65,7 @@ def main() -> None:
             planned = plan_due(session, now=clock(), hours=dispatcher.hours).planned
     started = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    db_before = backend_cpu_seconds(backends)
+    db_before = backends.seconds()
     totals = {"sent": 0, "skipped": 0, "failed": 0}
     while time.monotonic() - started < TIMEOUT_SECONDS:
         report = dispatcher.run()
@@ -111,7 +91,7 @@ def main() -> None:
                 "planned": planned,
                 "seconds": seconds,
                 "cpu_seconds": cpu,
-                "db_cpu_seconds": backend_cpu_seconds(backends) - db_before,
+                "db_cpu_seconds": backends.seconds() - db_before,
                 "peak_rss_mb": peak_rss_mb(),
             }
         )

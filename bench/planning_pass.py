@@ -1,41 +1,27 @@
 """`python bench/planning_pass.py URL NOW`: the passes a worker runs, timed against one database:
-the planner and the dispatcher with nothing due (median of seven), then one planner pass
-with a tenth of the pairs due. Prints one JSON line.
+the planner and the dispatcher with nothing due (median of seven), then a planner pass
+with a tenth of the pairs due (median of three). Prints one JSON line.
 
-Self-contained (no `bench` imports) and run by path with PYTHONPATH set to the code under
-test, so the same measurement runs against this tree and against a baseline commit.
+Self-contained (no `bench` imports; `backend_cpu` is the module next to it) and run by path
+with PYTHONPATH set to the code under test, so the same measurement runs against this tree
+and against a baseline commit.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event, text
+from backend_cpu import BackendCpu
+from sqlalchemy import Engine, text
 
 from bot.domain.cadence import WorkingHours
 from bot.service import open_database, settings_or_exit
 from jobs.planner import plan_due
 from jobs.runtime import make_dispatcher
-
-
-def backend_cpu_seconds(pids: list[int]) -> float:
-    """CPU used so far by the PostgreSQL backends serving our connections (same machine)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
 
 # The pass with a tenth of the pairs due is timed this many times (the median is reported):
 # one pass is a second or so, and a shared machine's slow moments last about as long.
@@ -54,28 +40,19 @@ def main() -> None:
     url, now = sys.argv[1], datetime.fromisoformat(sys.argv[2])
     settings = settings_or_exit(require_signing_secret=False)
     database = open_database(url, migrate=False)
-    backends: list[int] = []
-    if database.engine.dialect.name == "postgresql":
-
-        @event.listens_for(database.engine, "connect")
-        def _remember_backend(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT pg_backend_pid()")
-            backends.append(int(cursor.fetchone()[0]))
-            cursor.close()
-            dbapi_connection.commit()
+    backends = BackendCpu(database.engine)
 
     hours = WorkingHours()
     dispatcher = make_dispatcher(settings, database.sessions)
 
     def planner_pass() -> dict[str, float]:
-        cpu, wall, db = time.process_time(), time.perf_counter(), backend_cpu_seconds(backends)
+        cpu, wall, db = time.process_time(), time.perf_counter(), backends.seconds()
         with database.sessions.begin() as session:
             planned = plan_due(session, now=now, hours=hours).planned
         return {
             "ms": (time.perf_counter() - wall) * 1000,
             "cpu_ms": (time.process_time() - cpu) * 1000,
-            "db_cpu_ms": (backend_cpu_seconds(backends) - db) * 1000,
+            "db_cpu_ms": (backends.seconds() - db) * 1000,
             "planned": planned,
         }
 
