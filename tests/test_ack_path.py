@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event, text
 
 from bot.domain import goals, pairs
 from bot.domain.cadence import WorkingHours
 from bot.service import Database, Service
+from bot.store import overview as overview_store
+from bot.store.driver_reads import fetch_all
 from bot.store.models import GoalStatus, Pair, PairState, Person
-from bot.store.overview import overview_of
+from bot.store.overview import overview_of, overview_read_directly
 from sandbox.fake_slack import FakeSlack
 from tests.factories import make_pair, make_person
 from tests.slack_requests import TEAM_ID, SlackSender
@@ -55,12 +58,18 @@ class StatementLog:
 
 
 @pytest.fixture
-def statements(database: Database) -> Iterator[StatementLog]:
+def statements(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[StatementLog]:
+    """Every statement: through SQLAlchemy, and the reads run through the driver directly."""
     log = StatementLog()
 
     def record(*args: Any) -> None:
         log.statements.append(args[2])
 
+    def record_direct(engine: Engine, statement: Any, params: Any) -> Any:
+        log.statements.append(str(statement.compile(dialect=engine.dialect)))
+        return fetch_all(engine, statement, params)
+
+    monkeypatch.setattr(overview_store, "fetch_all", record_direct)
     event.listen(database.engine, "before_cursor_execute", record)
     yield log
     event.remove(database.engine, "before_cursor_execute", record)
@@ -252,6 +261,27 @@ def test_the_overview_holds_both_sides_their_members_and_only_the_goals_shown(
     ]
     assert theirs.goals == [] and mine.state is PairState.ACTIVE
     assert bare.person == found.person and bare.pairs == []
+    # Read through the driver, as within Slack's request: the same, value for value.
+    for asked, answer in [
+        (dict(states=pairs.LIVE_STATES, done_since=now - timedelta(days=90)), found),
+        (dict(states=(PairState.PAUSED,)), bare),
+    ]:
+        direct = overview_read_directly(
+            database.engine, team_id=TEAM_ID, slack_user_id=STUDENT, **asked
+        )
+        assert direct == answer
+        assert direct is not None and direct.profile_refreshed_at == found.profile_refreshed_at
+    assert (
+        overview_read_directly(
+            database.engine, team_id=TEAM_ID, slack_user_id="U0NOBODY", states=()
+        )
+        is None
+    )
+    assert all(
+        moment is None or moment.tzinfo is UTC
+        for pair in found.pairs
+        for moment in (pair.next_prompt_at, pair.last_complete_checkin_at)
+    )
 
 
 def _person_in(session: Any, team_id: str, slack_user_id: str) -> Person:
@@ -259,3 +289,40 @@ def _person_in(session: Any, team_id: str, slack_user_id: str) -> Person:
 
     workspace = people.workspace_for(session, team_id=team_id)
     return people.person_for(session, workspace=workspace, slack_user_id=slack_user_id)
+
+
+# --- when the database drops the connection ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_connection_the_database_dropped_costs_the_answer_nothing(
+    slack: SlackSender,
+    pool: RecordingExecutor,
+    database: Database,
+    database_url: str,
+    student: str,
+) -> None:
+    """The in-request read trusts a connection used a moment ago (no ping). When the server
+    has dropped it (a restart, a failover), the read gives way: the command is answered
+    after the ack instead, on a fresh connection, not on another the server dropped too."""
+    reply, _ = slack.command("/checkin", "status", user=student)
+    assert "Shadow a clinic" in str(reply.json) and pool.submitted == 0
+    with ExitStack() as several:  # the pool keeps a few connections, all just used
+        for _ in range(3):
+            several.enter_context(database.engine.connect()).execute(text("SELECT 1"))
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        dropped = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    assert dropped >= 1
+    for _ in range(2):
+        reply, _ = slack.command("/checkin", "status", user=student)
+        assert reply.status == 200 and "Shadow a clinic" in str(reply.json)
+    assert pool.submitted == 1  # only the first, after the ack; the next is answered at once

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
 READ_ONLY_OPTION = "rounds_read_only"
-# One statement, consistent by itself: no transaction around it (no BEGIN on SQLite).
-SINGLE_STATEMENT_OPTION = "rounds_single_statement"
+# A pooled connection used this recently is not pinged before its next use.
+TRUSTED_FOR_SECONDS = 5.0
+_LAST_USED = "rounds_last_used"
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -28,10 +29,7 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        options = connection.get_execution_options()
-        if options.get(SINGLE_STATEMENT_OPTION):
-            return  # pysqlite (isolation_level None) runs the statement in its own transaction
-        if options.get(READ_ONLY_OPTION):
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
             # WAL readers never wait for the writer, nor for each other.
             connection.exec_driver_sql("BEGIN")
             return
@@ -46,13 +44,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _prepare_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping = kwargs.pop("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     engine = create_engine(url, **kwargs)
+    if ping:
+        _ping_connections_idle_a_while(engine)
     if engine.dialect.name == "postgresql":
         _send_arrays_in_binary(engine)
     return engine
+
+
+def _ping_connections_idle_a_while(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that have sat in the pool a while. Under
+    load every checkout would otherwise pay a round trip to the server (`SELECT 1`) before
+    its statement; a connection back from use a moment ago is as good as a pinged one. One
+    the server has dropped meanwhile fails its next statement, which SQLAlchemy reports as a
+    disconnect and replaces, as it would after a ping."""
+
+    def now_used(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    event.listen(engine, "connect", now_used)
+    event.listen(engine, "checkin", now_used)
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < TRUSTED_FOR_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer a ping")
 
 
 def _send_arrays_in_binary(engine: Engine) -> None:
@@ -81,14 +108,10 @@ def make_read_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
-@contextmanager
-def single_statement(session: Session) -> Iterator[Connection]:
-    """A connection of the session's engine for one read statement, outside any transaction
-    (and outside the session: no ORM bookkeeping). For answers read with one indexed query."""
+def engine_of(session: Session) -> Engine:
+    """The engine a session's statements go to."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with engine.connect().execution_options(**{SINGLE_STATEMENT_OPTION: True}) as connection:
-        yield connection
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def read_sessions_like(sessions: SessionFactory) -> SessionFactory:

@@ -11,7 +11,7 @@ unique team ID.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
@@ -21,6 +21,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Connection,
+    Engine,
     Select,
     and_,
     bindparam,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from bot.store.driver_reads import fetch_all
 from bot.store.models import CadenceUnit, Goal, GoalStatus, Pair, PairState, Person, Workspace
 
 _PEOPLE = Person.__table__
@@ -185,16 +187,37 @@ def overview_of(
 ) -> Overview | None:
     """The person and their pairs in `states` (oldest first), with both members; with
     `done_since`, each pair's open goals and those done since then, by number. None when
-    Rounds has not met the person in that workspace."""
-    with_goals = done_since is not None
-    params: dict[str, Any] = {
-        "team_id": team_id,
-        "slack_user_id": slack_user_id,
-    }
-    if with_goals:
+    Rounds has not met the person in that workspace. Read on `connection`, so it sees what
+    the caller's transaction has written."""
+    statement, params = _query(team_id, slack_user_id, states, done_since)
+    return _overview(connection.execute(statement, params), with_goals=done_since is not None)
+
+
+def overview_read_directly(
+    engine: Engine,
+    *,
+    team_id: str,
+    slack_user_id: str,
+    states: Sequence[PairState],
+    done_since: datetime | None = None,
+) -> Overview | None:
+    """`overview_of`, read through the database driver outside any transaction (see
+    bot.store.driver_reads): for the answer given inside Slack's request. Raises
+    ReadFailedError when the driver could not read."""
+    statement, params = _query(team_id, slack_user_id, states, done_since)
+    return _overview(fetch_all(engine, statement, params), with_goals=done_since is not None)
+
+
+def _query(
+    team_id: str, slack_user_id: str, states: Sequence[PairState], done_since: datetime | None
+) -> tuple[CompoundSelect[Any], dict[str, Any]]:
+    params: dict[str, Any] = {"team_id": team_id, "slack_user_id": slack_user_id}
+    if done_since is not None:
         params["done_since"] = done_since
-    statement = _statement(tuple(states), with_goals=with_goals)
-    rows = connection.execute(statement, params)
+    return _statement(tuple(states), with_goals=done_since is not None), params
+
+
+def _overview(rows: Iterable[Sequence[Any]], *, with_goals: bool) -> Overview | None:
     person: Member | None = None
     refreshed_at: datetime | None = None
     pairs: dict[int, PairRow] = {}
