@@ -24,7 +24,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
-from slack_bolt import BoltRequest
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -49,17 +50,29 @@ COMMAND_SECONDS = Histogram(
 )
 
 
-def observe_command_latency(req: BoltRequest, next: Callable[[], Any], body: dict[str, Any]) -> Any:
-    """Bolt middleware: Bolt returns from next() once the listener has acked."""
-    command = body.get("command")
-    if not command:
-        return next()
-    started = time.perf_counter()
-    try:
-        return next()
-    finally:
-        label = command if command in KNOWN_COMMANDS else "other"
-        COMMAND_SECONDS.labels(command=label).observe(time.perf_counter() - started)
+class _CommandLatency(Middleware):
+    """Bolt middleware: Bolt returns from next() once the listener has acked. A Middleware,
+    not a function: Bolt calls it without inspecting its arguments on every request."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        command = req.body.get("command")
+        if not command:
+            return next()
+        started = time.perf_counter()
+        try:
+            return next()
+        finally:
+            label = command if command in KNOWN_COMMANDS else "other"
+            COMMAND_SECONDS.labels(command=label).observe(time.perf_counter() - started)
+
+
+observe_command_latency = _CommandLatency()
 
 
 class ProgramCollector(Collector):

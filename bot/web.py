@@ -56,8 +56,18 @@ def _answered_within_request(environ: dict[str, Any]) -> bool:
         return False
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)
-    form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+    form = _fields(body.decode("utf-8", "replace"), ("command", "text"))
     return "command" in form and reads_only(form)
+
+
+def _fields(form: str, names: tuple[str, ...]) -> dict[str, str]:
+    """Only the form fields named: Bolt parses the whole form again anyway."""
+    found = {}
+    for field in form.split("&"):
+        name, _, value = field.partition("=")
+        if name in names:
+            found[name] = urllib.parse.unquote_plus(value)
+    return found
 
 
 def make_wsgi_app(

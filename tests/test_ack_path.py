@@ -3,6 +3,7 @@ one indexed query when Rounds knows the person, and no Slack call. Writes still 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
+from bot import web
 from bot.domain import goals, pairs
 from bot.domain.cadence import WorkingHours
 from bot.service import Database, Service
@@ -326,3 +328,30 @@ def test_a_connection_the_database_dropped_costs_the_answer_nothing(
         reply, _ = slack.command("/checkin", "status", user=student)
         assert reply.status == 200 and "Shadow a clinic" in str(reply.json)
     assert pool.submitted == 1  # only the first, after the ack; the next is answered at once
+
+
+# --- how the web layer tells a read-only command ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("form", "in_request"),
+    [
+        ("command=%2Fcheckin&text=status&user_id=U1", True),
+        ("token=x&command=%2Fgoal&text=+List++&team_id=T1", True),
+        ("command=%2Fmentor&text=help", True),
+        ("command=%2Fmentor&text=", True),  # `/mentor` alone is its help
+        ("command=%2Fgoal&text=add+list", False),
+        ("command=%2Fgoal&text=list%26more", False),  # an encoded & stays in the text
+        ("text=status&user_id=U1", False),  # not a slash command
+        ("payload=%7B%22type%22%3A%22block_actions%22%7D", False),
+    ],
+)
+def test_the_web_layer_finds_read_only_commands_in_the_form(form: str, in_request: bool) -> None:
+    body = form.encode()
+    environ = {
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    assert web._answered_within_request(environ) is in_request
+    assert environ["wsgi.input"].read() == body  # put back whole for Bolt

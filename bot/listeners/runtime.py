@@ -171,7 +171,8 @@ def _run(
                 log.info("event %s was already processed; ignoring Slack's retry", event_id)
                 return
             handler(request)
-            session.commit()
+            if session.in_transaction():  # an answer read through the driver began none
+                session.commit()
         except AnswerAfterAckError:
             session.rollback()
             raise
