@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import itertools
 import random
 import statistics
 import threading
@@ -30,6 +31,9 @@ class LatencyRow:
     p99_ms: float
     errors: int
     cpu_ms: float  # the web workers' CPU per request (user + system)
+    # None: a closed loop (each client sends again once answered); else requests offered a
+    # second, whatever the answers (an open loop over `clients` connections).
+    rate: int | None = None
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -100,6 +104,55 @@ def _load(
     return latencies, errors
 
 
+def _load_at_rate(
+    url: str, *, rate: int, connections: int, requests: int, users: list[str], response_url: str
+) -> tuple[list[float], int]:
+    """Request i is due `i / rate` seconds after the start, however the earlier ones went, and
+    its latency runs from when it was due: a backlog counts against the app (no coordinated
+    omission). Each of `connections` clients sends the next request due once it is free."""
+    host = urllib.parse.urlsplit(url)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    numbers = itertools.count()
+    start = time.perf_counter() + 0.05
+
+    def client(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        while (number := next(numbers)) < requests:
+            command, text = rng.choice(COMMANDS)
+            body = _body(command, text, rng.choice(users), response_url)
+            due = start + number / rate
+            if (wait := due - time.perf_counter()) > 0:
+                time.sleep(wait)
+            try:
+                connection.request("POST", "/slack/events", body=body, headers=_signed(body))
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            mine.append(time.perf_counter() - due)
+            failed += not ok
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
@@ -119,9 +172,11 @@ def measure_latency(
     levels: tuple[int, ...],
     requests: int,
     apps: list[tuple[str, str, Tree]],
+    steady: tuple[tuple[int, int], ...] = (),
 ) -> list[LatencyRow]:
     """`apps`: (label, WSGI app, code tree) for each app measured; all run at once, idle but
-    for the one being measured, and take turns at each level."""
+    for the one being measured, and take turns at each level. `levels`: closed-loop clients;
+    `steady`: (requests a second, connections) offered whatever the answers."""
     users = [mentee_id(index) for index in range(pairs)] + [
         mentor_id(index) for index in range(pairs)
     ]
@@ -132,8 +187,10 @@ def measure_latency(
             url, process = stack.enter_context(gunicorn(app, env, cwd=tree.path))
             _load(url, clients=4, requests=40, users=users, response_url=response_url)  # warm up
             servers.append((label, url, child_pids(process.pid)))
+        loads: list[tuple[int, int | None]] = [(clients, None) for clients in levels]
+        loads += [(connections, rate) for rate, connections in steady]
         rows = []
-        for clients in levels:
+        for clients, rate in loads:
             per_round = max(requests, clients * 4) // ROUNDS
             latencies: dict[str, list[float]] = {label: [] for label, _, _ in servers}
             errors = dict.fromkeys(latencies, 0)
@@ -142,13 +199,23 @@ def measure_latency(
                 # Alternate the order too: nobody always goes right after somebody else.
                 for label, url, workers in servers[:: 1 if round_ % 2 == 0 else -1]:
                     cpu_before = sum(cpu_seconds(pid) for pid in workers)
-                    measured, failed = _load(
-                        url,
-                        clients=clients,
-                        requests=per_round,
-                        users=users,
-                        response_url=response_url,
-                    )
+                    if rate is None:
+                        measured, failed = _load(
+                            url,
+                            clients=clients,
+                            requests=per_round,
+                            users=users,
+                            response_url=response_url,
+                        )
+                    else:
+                        measured, failed = _load_at_rate(
+                            url,
+                            rate=rate,
+                            connections=clients,
+                            requests=per_round,
+                            users=users,
+                            response_url=response_url,
+                        )
                     cpu[label] += sum(cpu_seconds(pid) for pid in workers) - cpu_before
                     latencies[label] += measured
                     errors[label] += failed
@@ -162,6 +229,7 @@ def measure_latency(
                         p99_ms=_percentile(measured, 0.99),
                         errors=errors[label],
                         cpu_ms=cpu[label] * 1000 / max(1, len(measured)),
+                        rate=rate,
                     )
                 )
     return sorted(rows, key=lambda row: [label for label, _, _ in apps].index(row.app))

@@ -30,4 +30,5 @@ def test_every_benchmark_runs_at_smoke_scale(
     ):
         assert heading in report
     assert "| Rounds | 4 |" in report and "| bare Bolt | 4 |" in report
+    assert "| Rounds | 50/s over 4 |" in report and "| bare Bolt | 50/s over 4 |" in report
     assert "duplicates 0 met" in report

@@ -62,7 +62,9 @@ class _Prepared:
         return out
 
 
-_prepared: dict[tuple[int, str], _Prepared] = {}
+# By the statement's identity: statements are built once, at import (bot.store.overview).
+# Each entry keeps its statement, so an id is never reused for another while it is here.
+_prepared: dict[tuple[int, str], tuple[Statement, _Prepared]] = {}
 _preparing = threading.Lock()
 
 
@@ -93,13 +95,12 @@ def _prepare(statement: Statement, dialect: Dialect) -> _Prepared:
 
 
 def _prepared_for(statement: Statement, dialect: Dialect) -> _Prepared:
-    # Statements are built once, at import (bot.store.overview), so their identity is a key.
     key = (id(statement), dialect.name)
     found = _prepared.get(key)
-    if found is None:
+    if found is None or found[0] is not statement:
         with _preparing:
-            found = _prepared.setdefault(key, _prepare(statement, dialect))
-    return found
+            found = _prepared[key] = (statement, _prepare(statement, dialect))
+    return found[1]
 
 
 def fetch_all(engine: Engine, statement: Statement, params: Mapping[str, Any]) -> list[Row]:
