@@ -11,6 +11,7 @@ import statistics
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -61,47 +62,72 @@ def _body(command: str, text: str, user: str, response_url: str) -> bytes:
     ).encode()
 
 
-def _load(
-    url: str, *, clients: int, requests: int, users: list[str], response_url: str
+class _Client:
+    """One keep-alive connection sending signed read-only commands for random people."""
+
+    def __init__(
+        self, host: urllib.parse.SplitResult, seed: int, users: list[str], response_url: str
+    ) -> None:
+        self.host = host
+        self.rng = random.Random(seed)
+        self.users = users
+        self.response_url = response_url
+        self.connection = self._connect()
+        self.latencies: list[float] = []
+        self.failed = 0
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host.hostname, self.host.port, timeout=30)
+
+    def next_body(self) -> bytes:
+        command, text = self.rng.choice(COMMANDS)
+        return _body(command, text, self.rng.choice(self.users), self.response_url)
+
+    def ask(self, body: bytes, *, since: float) -> None:
+        """Send `body`; its latency runs from `since` to the answer."""
+        try:
+            self.connection.request("POST", "/slack/events", body=body, headers=_signed(body))
+            response = self.connection.getresponse()
+            response.read()
+            ok = response.status == 200
+        except OSError:
+            ok = False
+            self.connection.close()
+            self.connection = self._connect()
+        self.latencies.append(time.perf_counter() - since)
+        self.failed += not ok
+
+
+def _with_clients(
+    url: str, count: int, users: list[str], response_url: str, work: Callable[[_Client], None]
 ) -> tuple[list[float], int]:
+    """Runs `work` for each of `count` clients at once; their latencies and failures."""
     host = urllib.parse.urlsplit(url)
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    per_client = max(1, requests // clients)
-
-    def client(seed: int) -> None:
-        nonlocal errors
-        rng = random.Random(seed)
-        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        for _ in range(per_client):
-            command, text = rng.choice(COMMANDS)
-            body = _body(command, text, rng.choice(users), response_url)
-            started = time.perf_counter()
-            try:
-                connection.request("POST", "/slack/events", body=body, headers=_signed(body))
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-            mine.append(time.perf_counter() - started)
-            failed += not ok
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
-
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(clients)]
+    clients = [_Client(host, seed, users, response_url) for seed in range(count)]
+    threads = [threading.Thread(target=work, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return latencies, errors
+    for client in clients:
+        client.connection.close()
+    return [value for client in clients for value in client.latencies], sum(
+        client.failed for client in clients
+    )
+
+
+def _load(
+    url: str, *, clients: int, requests: int, users: list[str], response_url: str
+) -> tuple[list[float], int]:
+    """Closed loop: each client sends again as soon as it is answered."""
+    per_client = max(1, requests // clients)
+
+    def work(client: _Client) -> None:
+        for _ in range(per_client):
+            body = client.next_body()
+            client.ask(body, since=time.perf_counter())
+
+    return _with_clients(url, clients, users, response_url, work)
 
 
 def _load_at_rate(
@@ -110,47 +136,18 @@ def _load_at_rate(
     """Request i is due `i / rate` seconds after the start, however the earlier ones went, and
     its latency runs from when it was due: a backlog counts against the app (no coordinated
     omission). Each of `connections` clients sends the next request due once it is free."""
-    host = urllib.parse.urlsplit(url)
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
     numbers = itertools.count()
     start = time.perf_counter() + 0.05
 
-    def client(seed: int) -> None:
-        nonlocal errors
-        rng = random.Random(seed)
-        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-        mine: list[float] = []
-        failed = 0
+    def work(client: _Client) -> None:
         while (number := next(numbers)) < requests:
-            command, text = rng.choice(COMMANDS)
-            body = _body(command, text, rng.choice(users), response_url)
+            body = client.next_body()
             due = start + number / rate
             if (wait := due - time.perf_counter()) > 0:
                 time.sleep(wait)
-            try:
-                connection.request("POST", "/slack/events", body=body, headers=_signed(body))
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
-            mine.append(time.perf_counter() - due)
-            failed += not ok
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
+            client.ask(body, since=due)
 
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies, errors
+    return _with_clients(url, connections, users, response_url, work)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
