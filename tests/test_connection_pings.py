@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -71,14 +72,29 @@ def test_one_idle_longer_than_that_is_pinged_once_per_use(
     assert len(pings) == 2
 
 
-def test_one_the_server_dropped_while_idle_is_replaced_before_use(
+def test_one_the_server_dropped_while_idle_is_replaced_before_use_with_the_others(
     engine: Engine, pings: list[Any], database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = _backend(engine)
+    with ExitStack() as several:  # the pool keeps three connections
+        before = {
+            several.enter_context(engine.connect())
+            .execute(text("SELECT pg_backend_pid()"))
+            .scalar_one()
+            for _ in range(3)
+        }
     _drop_every_connection(database_url)
     monkeypatch.setattr(db, "TRUSTED_FOR_SECONDS", 0.0)
     after = _backend(engine)  # no error: the ping found it dead and the pool reconnected
-    assert after != before and pings[0].closed  # the ping met the dropped one
+    assert after not in before and pings[0].closed  # the ping met the dropped one
+    with ExitStack() as several:  # and the two others were not handed out again
+        again = {
+            several.enter_context(engine.connect())
+            .execute(text("SELECT pg_backend_pid()"))
+            .scalar_one()
+            for _ in range(3)
+        }
+    assert not again & before
+    assert sum(ping.closed for ping in pings) == 1  # one ping found out for the whole pool
 
 
 def test_one_dropped_within_the_trusted_moment_fails_one_statement_then_is_replaced(

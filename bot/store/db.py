@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
@@ -79,7 +79,8 @@ def _ping_connections_idle_a_while(engine: Engine) -> None:
                 raise
             alive = False
         if not alive:
-            raise DisconnectionError("the pooled connection did not answer a ping")
+            # Most likely the server restarted: the pool's older connections are gone too.
+            raise InvalidatePoolError("the pooled connection did not answer a ping")
 
 
 def _send_arrays_in_binary(engine: Engine) -> None:
