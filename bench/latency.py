@@ -14,6 +14,7 @@ import urllib.parse
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 
 from bench.seed import mentee_id, mentor_id
 from bench.servers import SIGNING_SECRET, child_pids, cpu_seconds, environment, gunicorn
@@ -131,11 +132,11 @@ def _load(
 
 
 def _load_at_rate(
-    url: str, *, rate: int, connections: int, requests: int, users: list[str], response_url: str
+    url: str, *, rate: int, clients: int, requests: int, users: list[str], response_url: str
 ) -> tuple[list[float], int]:
     """Request i is due `i / rate` seconds after the start, however the earlier ones went, and
     its latency runs from when it was due: a backlog counts against the app (no coordinated
-    omission). Each of `connections` clients sends the next request due once it is free."""
+    omission). Each of `clients` connections sends the next request due once it is free."""
     numbers = itertools.count()
     start = time.perf_counter() + 0.05
 
@@ -147,7 +148,7 @@ def _load_at_rate(
                 time.sleep(wait)
             client.ask(body, since=due)
 
-    return _with_clients(url, connections, users, response_url, work)
+    return _with_clients(url, clients, users, response_url, work)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -196,23 +197,14 @@ def measure_latency(
                 # Alternate the order too: nobody always goes right after somebody else.
                 for label, url, workers in servers[:: 1 if round_ % 2 == 0 else -1]:
                     cpu_before = sum(cpu_seconds(pid) for pid in workers)
-                    if rate is None:
-                        measured, failed = _load(
-                            url,
-                            clients=clients,
-                            requests=per_round,
-                            users=users,
-                            response_url=response_url,
-                        )
-                    else:
-                        measured, failed = _load_at_rate(
-                            url,
-                            rate=rate,
-                            connections=clients,
-                            requests=per_round,
-                            users=users,
-                            response_url=response_url,
-                        )
+                    load = _load if rate is None else partial(_load_at_rate, rate=rate)
+                    measured, failed = load(
+                        url,
+                        clients=clients,
+                        requests=per_round,
+                        users=users,
+                        response_url=response_url,
+                    )
                     cpu[label] += sum(cpu_seconds(pid) for pid in workers) - cpu_before
                     latencies[label] += measured
                     errors[label] += failed
